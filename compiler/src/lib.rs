@@ -1,0 +1,1 @@
+//! palisade-compiler: the `.pol` policy language.

@@ -1,0 +1,1 @@
+//! palisade-runtime: userspace VM and kernel loader for Palisade objects.
