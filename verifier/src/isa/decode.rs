@@ -149,7 +149,10 @@ fn decode_ld(r: RawInsn, second: Option<RawInsn>) -> Result<Insn> {
         return Err(reserved("BPF_LD_[ABS|IND]"));
     }
     if m == mode::ABS {
-        Ok(Insn::LdAbs { size: sz, imm: r.imm })
+        Ok(Insn::LdAbs {
+            size: sz,
+            imm: r.imm,
+        })
     } else {
         Ok(Insn::LdInd {
             size: sz,
@@ -211,12 +214,31 @@ fn decode_stx(r: RawInsn) -> Result<Insn> {
             if r.imm != 0 {
                 return Err(reserved("BPF_STX"));
             }
-            Ok(Insn::Store { size: sz, dst, off, src })
+            Ok(Insn::Store {
+                size: sz,
+                dst,
+                off,
+                src,
+            })
         }
         mode::ATOMIC => {
             let op = match r.imm {
-                atomic::LOAD_ACQ => return Ok(Insn::LoadAcquire { size: sz, dst, src, off }),
-                atomic::STORE_REL => return Ok(Insn::StoreRelease { size: sz, dst, src, off }),
+                atomic::LOAD_ACQ => {
+                    return Ok(Insn::LoadAcquire {
+                        size: sz,
+                        dst,
+                        src,
+                        off,
+                    })
+                }
+                atomic::STORE_REL => {
+                    return Ok(Insn::StoreRelease {
+                        size: sz,
+                        dst,
+                        src,
+                        off,
+                    })
+                }
                 atomic::XCHG => AtomicOp::Xchg,
                 atomic::CMPXCHG => AtomicOp::CmpXchg,
                 imm => {
@@ -315,7 +337,12 @@ fn decode_alu(r: RawInsn, width: Width) -> Result<Insn> {
                 }
                 Operand::Imm(r.imm)
             };
-            Ok(Insn::Alu { width, op, dst, src })
+            Ok(Insn::Alu {
+                width,
+                op,
+                dst,
+                src,
+            })
         }
     }
 }
@@ -325,6 +352,10 @@ fn decode_alu(r: RawInsn, width: Width) -> Result<Insn> {
 fn decode_mov_special(r: RawInsn, width: Width) -> Result<Insn> {
     let (dst, src) = (reg(r.dst)?, reg(r.src)?);
     if width == Width::W64 && r.off == 1 {
+        // The kernel accepts only casts between address spaces 0 and 1.
+        if r.imm != 1 && r.imm != 1 << 16 {
+            return Err(reserved("addr_space_cast"));
+        }
         return Ok(Insn::AddrSpaceCast {
             dst,
             src,
@@ -441,7 +472,7 @@ fn decode_jmp(r: RawInsn, width: Width) -> Result<Insn> {
 /// Decodes a whole program. Returns each instruction with the index of its
 /// first slot; `ld_imm64` occupies two slots, so indexes can skip.
 pub fn decode_program(bytes: &[u8]) -> std::result::Result<Vec<(usize, Insn)>, DecodeError> {
-    if bytes.len() % 8 != 0 {
+    if !bytes.len().is_multiple_of(8) {
         return Err(DecodeError {
             slot: bytes.len() / 8,
             kind: DecodeErrorKind::TrailingBytes(bytes.len()),

@@ -91,7 +91,12 @@ fn atomic_imm(op: AtomicOp) -> i32 {
 pub fn encode_raw(insn: &Insn) -> (RawInsn, Option<RawInsn>) {
     let one = |r: RawInsn| (r, None);
     match *insn {
-        Insn::Alu { width, op, dst, src } => {
+        Insn::Alu {
+            width,
+            op,
+            dst,
+            src,
+        } => {
             let (bits, off) = alu_bits(op);
             let code = alu_class(width) | bits;
             one(match src {
@@ -132,18 +137,54 @@ pub fn encode_raw(insn: &Insn) -> (RawInsn, Option<RawInsn>) {
             };
             one(raw(code, dst, R0, 0, bits as i32))
         }
-        Insn::Load { size, dst, src, off } => {
-            one(raw(class::LDX | mode::MEM | size_bits(size), dst, src, off, 0))
-        }
-        Insn::LoadSx { size, dst, src, off } => {
-            one(raw(class::LDX | mode::MEMSX | size_bits(size), dst, src, off, 0))
-        }
-        Insn::Store { size, dst, off, src } => {
-            one(raw(class::STX | mode::MEM | size_bits(size), dst, src, off, 0))
-        }
-        Insn::StoreImm { size, dst, off, imm } => {
-            one(raw(class::ST | mode::MEM | size_bits(size), dst, R0, off, imm))
-        }
+        Insn::Load {
+            size,
+            dst,
+            src,
+            off,
+        } => one(raw(
+            class::LDX | mode::MEM | size_bits(size),
+            dst,
+            src,
+            off,
+            0,
+        )),
+        Insn::LoadSx {
+            size,
+            dst,
+            src,
+            off,
+        } => one(raw(
+            class::LDX | mode::MEMSX | size_bits(size),
+            dst,
+            src,
+            off,
+            0,
+        )),
+        Insn::Store {
+            size,
+            dst,
+            off,
+            src,
+        } => one(raw(
+            class::STX | mode::MEM | size_bits(size),
+            dst,
+            src,
+            off,
+            0,
+        )),
+        Insn::StoreImm {
+            size,
+            dst,
+            off,
+            imm,
+        } => one(raw(
+            class::ST | mode::MEM | size_bits(size),
+            dst,
+            R0,
+            off,
+            imm,
+        )),
         Insn::Atomic {
             size,
             op,
@@ -157,14 +198,24 @@ pub fn encode_raw(insn: &Insn) -> (RawInsn, Option<RawInsn>) {
             off,
             atomic_imm(op),
         )),
-        Insn::LoadAcquire { size, dst, src, off } => one(raw(
+        Insn::LoadAcquire {
+            size,
+            dst,
+            src,
+            off,
+        } => one(raw(
             class::STX | mode::ATOMIC | size_bits(size),
             dst,
             src,
             off,
             atomic::LOAD_ACQ,
         )),
-        Insn::StoreRelease { size, dst, src, off } => one(raw(
+        Insn::StoreRelease {
+            size,
+            dst,
+            src,
+            off,
+        } => one(raw(
             class::STX | mode::ATOMIC | size_bits(size),
             dst,
             src,
@@ -190,10 +241,16 @@ pub fn encode_raw(insn: &Insn) -> (RawInsn, Option<RawInsn>) {
             },
             Some(raw(0, R0, R0, 0, imm2)),
         ),
-        Insn::LdAbs { size, imm } => one(raw(class::LD | mode::ABS | size_bits(size), R0, R0, 0, imm)),
-        Insn::LdInd { size, src, imm } => {
-            one(raw(class::LD | mode::IND | size_bits(size), R0, src, 0, imm))
+        Insn::LdAbs { size, imm } => {
+            one(raw(class::LD | mode::ABS | size_bits(size), R0, R0, 0, imm))
         }
+        Insn::LdInd { size, src, imm } => one(raw(
+            class::LD | mode::IND | size_bits(size),
+            R0,
+            src,
+            0,
+            imm,
+        )),
         Insn::Ja { off } => one(raw(class::JMP | jmp::JA, R0, R0, off, 0)),
         Insn::JaLong { imm } => one(raw(class::JMP32 | jmp::JA, R0, R0, 0, imm)),
         Insn::Jmp {

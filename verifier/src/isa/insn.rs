@@ -267,10 +267,18 @@ pub enum EndianOp {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum AtomicOp {
     /// `lock *(u64 *)(dst + off) += src`, or with `fetch` the old value in src.
-    Add { fetch: bool },
-    Or { fetch: bool },
-    And { fetch: bool },
-    Xor { fetch: bool },
+    Add {
+        fetch: bool,
+    },
+    Or {
+        fetch: bool,
+    },
+    And {
+        fetch: bool,
+    },
+    Xor {
+        fetch: bool,
+    },
     /// Exchange: `src = xchg(dst + off, src)`.
     Xchg,
     /// Compare and exchange: `r0 = cmpxchg(dst + off, r0, src)`.
@@ -484,7 +492,8 @@ impl Insn {
     /// Whether this value is one `decode` can produce, i.e. it respects the
     /// size and width restrictions the type system does not express
     /// (sign-extending loads are B/H/W, atomics are W/DW, `movsx` from W
-    /// needs 64-bit width, byte swaps are 16/32/64 bits). `encode` of a
+    /// needs 64-bit width, byte swaps are 16/32/64 bits, address-space
+    /// casts are between spaces 0 and 1). `encode` of a
     /// well-formed instruction always decodes back to itself.
     pub fn is_well_formed(&self) -> bool {
         match *self {
@@ -492,6 +501,11 @@ impl Insn {
                 matches!(from, Size::B | Size::H) || (from == Size::W && width == Width::W64)
             }
             Insn::Endian { bits, .. } => matches!(bits, 16 | 32 | 64),
+            Insn::AddrSpaceCast {
+                dst_space,
+                src_space,
+                ..
+            } => matches!((dst_space, src_space), (0, 1) | (1, 0)),
             Insn::LoadSx { size, .. } => size != Size::DW,
             Insn::Atomic { size, .. } => matches!(size, Size::W | Size::DW),
             Insn::LdAbs { size, .. } | Insn::LdInd { size, .. } => size != Size::DW,
