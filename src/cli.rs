@@ -7,8 +7,10 @@ use clap::{Args, Parser, Subcommand};
 /// Palisade: intent-based network policy, compiled to verified eBPF.
 #[derive(Debug, Parser)]
 #[command(name = "palisade", version, about, long_about = None)]
-#[command(after_help = "Exit codes: 0 ok, 1 user error (bad policy, rejected program), \
-2 usage or environment error.")]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 user error (bad policy, rejected program), \
+2 usage or environment error."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,

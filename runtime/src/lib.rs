@@ -1,1 +1,4 @@
 //! palisade-runtime: userspace VM and kernel loader for Palisade objects.
+
+pub mod kernel;
+pub mod sys;

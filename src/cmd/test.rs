@@ -1,7 +1,18 @@
-//! `palisade test`: run the test blocks of policy files.
+//! `palisade test`: run the `test` blocks of policy files.
+//!
+//! Every `expect` line runs through the reference evaluator. Failures
+//! print the packet, the expected and actual verdicts and the deciding
+//! line. Exit 0 when every expectation holds, 1 when one fails or a file
+//! has errors, 2 when a file cannot be read or `--kernel` is asked for
+//! (the kernel runner is not part of this build yet).
 
+use super::check::{has_errors, plural, print_issues, read_policy};
 use crate::cli::Global;
 use clap::Args;
+use palisade_compiler::check_source;
+use palisade_compiler::span::LineIndex;
+use palisade_compiler::testrun::{actual_text, expected_text, run_tests};
+use serde::Serialize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -15,7 +26,144 @@ pub struct TestArgs {
     pub kernel: bool,
 }
 
+#[derive(Serialize)]
+struct ExpectReport {
+    line: u32,
+    column: u32,
+    text: String,
+    packet: String,
+    expected: String,
+    actual: String,
+    passed: bool,
+}
+
+#[derive(Serialize)]
+struct TestReport {
+    name: String,
+    line: u32,
+    passed: bool,
+    expects: Vec<ExpectReport>,
+}
+
+#[derive(Serialize)]
+struct FileReport {
+    file: String,
+    /// The file had errors, so its tests did not run.
+    errors: bool,
+    tests: Vec<TestReport>,
+}
+
+#[derive(Serialize)]
+struct Report {
+    passed: usize,
+    failed: usize,
+    files: Vec<FileReport>,
+}
+
 pub fn run(args: TestArgs, global: Global) -> anyhow::Result<ExitCode> {
-    let _ = (args, global);
-    super::not_available("test", "issue #4 (policy language)")
+    if args.kernel {
+        return super::not_available("test --kernel", "the kernel runner issue");
+    }
+    let mut report = Report {
+        passed: 0,
+        failed: 0,
+        files: Vec::new(),
+    };
+    let mut broken_files = 0;
+    for path in &args.files {
+        let source = read_policy(path)?;
+        let name = path.display().to_string();
+        let checked = check_source(&source);
+        if has_errors(&checked.issues) {
+            if !global.json {
+                print_issues(&name, &source, &checked.issues)?;
+            }
+            broken_files += 1;
+            report.files.push(FileReport {
+                file: name,
+                errors: true,
+                tests: Vec::new(),
+            });
+            continue;
+        }
+        let model = checked.checked.expect("no errors means a checked model");
+        let index = LineIndex::new(&source);
+        let mut file = FileReport {
+            file: name.clone(),
+            errors: false,
+            tests: Vec::new(),
+        };
+        if !global.json {
+            let n = model.tests.len();
+            println!("running {n} {} from {name}", plural(n, "test", "tests"));
+        }
+        for result in run_tests(&model) {
+            let passed = result.passed();
+            let expects: Vec<ExpectReport> = result
+                .expects
+                .iter()
+                .map(|e| {
+                    let position = index.line_col(&source, e.expectation.span.start);
+                    ExpectReport {
+                        line: position.line,
+                        column: position.column,
+                        text: e.expectation.text.clone(),
+                        packet: e.expectation.packet.to_string(),
+                        expected: expected_text(&e.expectation.expected),
+                        actual: actual_text(e.program, &e.outcome),
+                        passed: e.passed,
+                    }
+                })
+                .collect();
+            report.passed += expects.iter().filter(|e| e.passed).count();
+            report.failed += expects.iter().filter(|e| !e.passed).count();
+            if !global.json {
+                println!(
+                    "test {} ... {}",
+                    result.test.name,
+                    if passed { "ok" } else { "FAILED" }
+                );
+                for e in expects.iter().filter(|e| !e.passed) {
+                    println!("  {name}:{}:{}: {}", e.line, e.column, e.text);
+                    println!("    packet:   {}", e.packet);
+                    println!("    expected: {}", e.expected);
+                    println!("    actual:   {}", e.actual);
+                }
+            }
+            file.tests.push(TestReport {
+                name: result.test.name.clone(),
+                line: result.test.line,
+                passed,
+                expects,
+            });
+        }
+        report.files.push(file);
+    }
+    if global.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let verdict = if report.failed == 0 && broken_files == 0 {
+            "ok"
+        } else {
+            "FAILED"
+        };
+        let mut line = format!(
+            "test result: {verdict}. {} {} held; {} failed",
+            report.passed,
+            plural(report.passed, "expectation", "expectations"),
+            report.failed
+        );
+        if broken_files > 0 {
+            line.push_str(&format!(
+                "; {broken_files} {} with errors not run",
+                plural(broken_files, "file", "files")
+            ));
+        }
+        println!("{line}");
+    }
+    Ok(if report.failed > 0 || broken_files > 0 {
+        ExitCode::from(crate::exit::USER)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

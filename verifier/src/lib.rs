@@ -6,3 +6,5 @@
 //! them safe. Nothing in this crate makes a syscall.
 
 pub mod isa;
+pub mod object;
+pub mod verify;

@@ -1,0 +1,432 @@
+//! The instruction emitter: straight-line code with forward and backward
+//! labels, map references and source lines, turned into final
+//! instructions by [`Emitter::finish`].
+//!
+//! Invariants:
+//! * Jumps name a [`Label`]; offsets are computed only in `finish`, after
+//!   the peephole passes, so passes never have to patch offsets.
+//! * Every instruction carries the source location that was current when
+//!   it was emitted ([`Emitter::at`]); the line table is built from them.
+//! * `finish` fails (it never panics) if a label was used but never bound
+//!   or an offset does not fit, which would be a codegen bug.
+
+use palisade_verifier::isa::{AluOp, Insn, JmpCond, Operand, Reg, Size, Width};
+
+/// A jump target inside one program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Label(u32);
+
+/// A source position: 1-based line and column in the policy file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Loc {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// What an instruction refers to besides plain operands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    None,
+    /// A jump (`Ja`/`Jmp`) whose offset is the label's position.
+    Jump(Label),
+    /// An `ld_imm64` of the map with this index (a relocation).
+    Map(usize),
+}
+
+#[derive(Clone, Debug)]
+struct Item {
+    insn: Insn,
+    target: Target,
+    loc: Option<Loc>,
+}
+
+/// Builds one program.
+#[derive(Debug, Default)]
+pub struct Emitter {
+    items: Vec<Item>,
+    /// For each label, the item index it is bound to.
+    labels: Vec<Option<usize>>,
+    loc: Option<Loc>,
+}
+
+/// A finished program: instructions, map relocations and line table.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Code {
+    pub insns: Vec<Insn>,
+    /// `(slot, map index)`: the `ld_imm64` at `slot` loads that map.
+    pub map_refs: Vec<(usize, usize)>,
+    /// `(slot, loc)` for each instruction that has a source location.
+    pub lines: Vec<(usize, Loc)>,
+}
+
+/// A codegen bug found while finishing a program.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EmitError {
+    #[error("internal error: label {0} used but never bound")]
+    UnboundLabel(u32),
+    #[error("internal error: jump of {0} instructions does not fit in 16 bits")]
+    JumpTooFar(i64),
+}
+
+impl Emitter {
+    pub fn new() -> Emitter {
+        Emitter::default()
+    }
+
+    /// Sets the source location of the instructions emitted from now on.
+    pub fn at(&mut self, loc: Option<Loc>) {
+        self.loc = loc;
+    }
+
+    /// A new, unbound label.
+    pub fn label(&mut self) -> Label {
+        self.labels.push(None);
+        Label(self.labels.len() as u32 - 1)
+    }
+
+    /// Binds `label` to the next instruction emitted.
+    pub fn bind(&mut self, label: Label) {
+        self.labels[label.0 as usize] = Some(self.items.len());
+    }
+
+    fn push(&mut self, insn: Insn, target: Target) {
+        self.items.push(Item {
+            insn,
+            target,
+            loc: self.loc,
+        });
+    }
+
+    /// Emits a plain instruction (no jump target or map).
+    pub fn emit(&mut self, insn: Insn) {
+        self.push(insn, Target::None);
+    }
+
+    /// `goto label`.
+    pub fn goto(&mut self, label: Label) {
+        self.push(Insn::Ja { off: 0 }, Target::Jump(label));
+    }
+
+    /// `if dst cond src goto label` (64-bit compare).
+    pub fn jump_if(&mut self, cond: JmpCond, dst: Reg, src: Operand, label: Label) {
+        self.jump_if_w(Width::W64, cond, dst, src, label);
+    }
+
+    /// A conditional jump of the given width.
+    pub fn jump_if_w(&mut self, width: Width, cond: JmpCond, dst: Reg, src: Operand, label: Label) {
+        self.push(
+            Insn::Jmp {
+                width,
+                cond,
+                dst,
+                src,
+                off: 0,
+            },
+            Target::Jump(label),
+        );
+    }
+
+    /// `dst = <address of map>` (an `ld_imm64` with a relocation).
+    pub fn load_map(&mut self, dst: Reg, map: usize) {
+        self.push(Insn::LdImm64 { dst, imm: 0 }, Target::Map(map));
+    }
+
+    /// `dst = imm` with the shortest encoding.
+    pub fn mov_imm(&mut self, dst: Reg, value: i64) {
+        if let Ok(imm) = i32::try_from(value) {
+            self.emit(alu64(AluOp::Mov, dst, Operand::Imm(imm)));
+        } else if let Ok(imm) = u32::try_from(value) {
+            // A 32-bit move zero-extends.
+            self.emit(Insn::Alu {
+                width: Width::W32,
+                op: AluOp::Mov,
+                dst,
+                src: Operand::Imm(imm as i32),
+            });
+        } else {
+            self.emit(Insn::LdImm64 { dst, imm: value });
+        }
+    }
+
+    /// `dst = *(size *)(src + off)`.
+    pub fn load(&mut self, size: Size, dst: Reg, src: Reg, off: i16) {
+        self.emit(Insn::Load {
+            size,
+            dst,
+            src,
+            off,
+        });
+    }
+
+    /// `*(size *)(dst + off) = src`.
+    pub fn store(&mut self, size: Size, dst: Reg, off: i16, src: Reg) {
+        self.emit(Insn::Store {
+            size,
+            dst,
+            off,
+            src,
+        });
+    }
+
+    /// `*(size *)(dst + off) = imm`.
+    pub fn store_imm(&mut self, size: Size, dst: Reg, off: i16, imm: i32) {
+        self.emit(Insn::StoreImm {
+            size,
+            dst,
+            off,
+            imm,
+        });
+    }
+
+    /// A 64-bit ALU operation.
+    pub fn alu(&mut self, op: AluOp, dst: Reg, src: Operand) {
+        self.emit(alu64(op, dst, src));
+    }
+
+    /// A 32-bit ALU operation (zero-extends the result).
+    pub fn alu32(&mut self, op: AluOp, dst: Reg, src: Operand) {
+        self.emit(Insn::Alu {
+            width: Width::W32,
+            op,
+            dst,
+            src,
+        });
+    }
+
+    /// Whether the last emitted instruction never falls through.
+    pub fn ends_in_transfer(&self) -> bool {
+        self.items
+            .last()
+            .is_some_and(|i| i.insn.is_unconditional_transfer())
+    }
+
+    /// Number of instructions emitted so far.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether nothing was emitted.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Runs the peephole passes and resolves labels.
+    pub fn finish(mut self) -> Result<Code, EmitError> {
+        self.thread_jumps();
+        self.drop_unreachable();
+        self.drop_jumps_to_next();
+        self.resolve()
+    }
+
+    /// The item index a label points at, skipping nothing.
+    fn bound(&self, label: Label) -> Result<usize, EmitError> {
+        self.labels[label.0 as usize].ok_or(EmitError::UnboundLabel(label.0))
+    }
+
+    /// A jump to an unconditional `goto L` jumps to `L` directly.
+    fn thread_jumps(&mut self) {
+        let final_target = |labels: &[Option<usize>], items: &[Item], mut label: Label| {
+            for _ in 0..items.len().min(64) {
+                let Some(at) = labels[label.0 as usize] else {
+                    break;
+                };
+                match items.get(at) {
+                    Some(Item {
+                        insn: Insn::Ja { .. },
+                        target: Target::Jump(next),
+                        ..
+                    }) if *next != label => label = *next,
+                    _ => break,
+                }
+            }
+            label
+        };
+        for i in 0..self.items.len() {
+            if let Target::Jump(label) = self.items[i].target {
+                let to = final_target(&self.labels, &self.items, label);
+                self.items[i].target = Target::Jump(to);
+            }
+        }
+    }
+
+    /// Removes instructions no path reaches: after an unconditional
+    /// transfer, up to the next instruction some label points at.
+    fn drop_unreachable(&mut self) {
+        let mut reachable = vec![false; self.items.len()];
+        let mut work = vec![0usize];
+        while let Some(i) = work.pop() {
+            if i >= self.items.len() || reachable[i] {
+                continue;
+            }
+            reachable[i] = true;
+            let item = &self.items[i];
+            if let Target::Jump(label) = item.target {
+                if let Some(t) = self.labels[label.0 as usize] {
+                    work.push(t);
+                }
+            }
+            if !item.insn.is_unconditional_transfer() {
+                work.push(i + 1);
+            }
+        }
+        self.retain(|i| reachable[i]);
+    }
+
+    /// Removes `goto next`.
+    fn drop_jumps_to_next(&mut self) {
+        let labels = self.labels.clone();
+        let items = &self.items;
+        let keep: Vec<bool> = (0..items.len())
+            .map(|i| match (items[i].insn, items[i].target) {
+                (Insn::Ja { .. }, Target::Jump(l)) => labels[l.0 as usize] != Some(i + 1),
+                _ => true,
+            })
+            .collect();
+        self.retain(|i| keep[i]);
+    }
+
+    /// Keeps the items for which `keep` holds, moving labels of removed
+    /// items to the next kept item.
+    fn retain(&mut self, keep: impl Fn(usize) -> bool) {
+        let mut new_index = vec![0usize; self.items.len() + 1];
+        let mut kept = Vec::with_capacity(self.items.len());
+        for (i, item) in std::mem::take(&mut self.items).into_iter().enumerate() {
+            new_index[i] = kept.len();
+            if keep(i) {
+                kept.push(item);
+            }
+        }
+        let end = new_index.len() - 1;
+        new_index[end] = kept.len();
+        for l in self.labels.iter_mut().flatten() {
+            *l = new_index[*l];
+        }
+        self.items = kept;
+    }
+
+    fn resolve(self) -> Result<Code, EmitError> {
+        let mut slot_of = Vec::with_capacity(self.items.len() + 1);
+        let mut slot = 0;
+        for item in &self.items {
+            slot_of.push(slot);
+            slot += item.insn.slots();
+        }
+        slot_of.push(slot);
+        let mut code = Code::default();
+        for (i, item) in self.items.iter().enumerate() {
+            let mut insn = item.insn;
+            match item.target {
+                Target::None => {}
+                Target::Map(map) => code.map_refs.push((slot_of[i], map)),
+                Target::Jump(label) => {
+                    let to = slot_of[self.bound(label)?] as i64;
+                    let delta = to - slot_of[i + 1] as i64;
+                    let off = i16::try_from(delta).map_err(|_| EmitError::JumpTooFar(delta))?;
+                    insn = match insn {
+                        Insn::Ja { .. } => Insn::Ja { off },
+                        Insn::Jmp {
+                            width,
+                            cond,
+                            dst,
+                            src,
+                            ..
+                        } => Insn::Jmp {
+                            width,
+                            cond,
+                            dst,
+                            src,
+                            off,
+                        },
+                        other => other,
+                    };
+                }
+            }
+            if let Some(loc) = item.loc {
+                code.lines.push((slot_of[i], loc));
+            }
+            code.insns.push(insn);
+        }
+        Ok(code)
+    }
+}
+
+/// A 64-bit ALU instruction.
+pub fn alu64(op: AluOp, dst: Reg, src: Operand) -> Insn {
+    Insn::Alu {
+        width: Width::W64,
+        op,
+        dst,
+        src,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palisade_verifier::isa::text::assemble_insns;
+
+    fn text(code: &Code) -> String {
+        code.insns.iter().map(|i| format!("{i}\n")).collect()
+    }
+
+    #[test]
+    fn labels_resolve_forward_and_backward() {
+        let mut e = Emitter::new();
+        let top = e.label();
+        let out = e.label();
+        e.bind(top);
+        e.mov_imm(Reg::R0, 1);
+        e.jump_if(JmpCond::Eq, Reg::R1, Operand::Imm(0), out);
+        e.goto(top);
+        e.bind(out);
+        e.emit(Insn::Exit);
+        let code = e.finish().unwrap();
+        let expect =
+            assemble_insns("top: r0 = 1\nif r1 == 0 goto out\ngoto top\nout: exit\n").unwrap();
+        assert_eq!(code.insns, expect, "{}", text(&code));
+    }
+
+    #[test]
+    fn jumps_are_threaded_and_dead_code_dropped() {
+        let mut e = Emitter::new();
+        let a = e.label();
+        let b = e.label();
+        e.jump_if(JmpCond::Eq, Reg::R1, Operand::Imm(0), a);
+        e.mov_imm(Reg::R0, 2);
+        e.emit(Insn::Exit);
+        e.mov_imm(Reg::R0, 9); // unreachable
+        e.bind(a);
+        e.goto(b);
+        e.bind(b);
+        e.mov_imm(Reg::R0, 1);
+        e.emit(Insn::Exit);
+        let code = e.finish().unwrap();
+        let expect = assemble_insns("if r1 == 0 goto b\nr0 = 2\nexit\nb: r0 = 1\nexit\n").unwrap();
+        assert_eq!(code.insns, expect, "{}", text(&code));
+    }
+
+    #[test]
+    fn unbound_label_is_an_error_not_a_panic() {
+        let mut e = Emitter::new();
+        let l = e.label();
+        e.goto(l);
+        assert_eq!(e.finish(), Err(EmitError::UnboundLabel(0)));
+    }
+
+    #[test]
+    fn map_loads_take_two_slots() {
+        let mut e = Emitter::new();
+        e.at(Some(Loc { line: 3, column: 1 }));
+        e.load_map(Reg::R1, 7);
+        e.emit(Insn::Exit);
+        let code = e.finish().unwrap();
+        assert_eq!(code.map_refs, vec![(0, 7)]);
+        assert_eq!(
+            code.lines,
+            vec![
+                (0, Loc { line: 3, column: 1 }),
+                (2, Loc { line: 3, column: 1 })
+            ]
+        );
+    }
+}

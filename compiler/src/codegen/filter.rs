@@ -1,0 +1,492 @@
+//! Bytecode for a validated filter IR: the parser, a protocol dispatch per
+//! family, each chain's rules as test sequences, and one block per
+//! outcome (count, log, return the verdict).
+//!
+//! Tests jump to the next rule on failure and fall through on success.
+//! Inline port lists and IPv4 networks with more than a few entries become
+//! binary compare trees (depth `log2(n)`), so the cost grows with the log
+//! of a list's size; named sets are map lookups.
+
+use super::emit::{alu64, Emitter, Label, Loc};
+use super::frame::{self, event, slot, Ctx, Exits, Needs};
+use super::ir::*;
+use super::maps::{MapPlan, EVENT_SIZE};
+use crate::model::{Cidr4, Cidr6, Family, PortRange};
+use palisade_verifier::isa::{AluOp, EndianOp, Insn, JmpCond, Operand, Reg, Size, Width};
+
+const R0: Reg = Reg::R0;
+const R1: Reg = Reg::R1;
+const R2: Reg = Reg::R2;
+const R3: Reg = Reg::R3;
+const R4: Reg = Reg::R4;
+const FP: Reg = Reg::R10;
+
+/// `bpf_map_lookup_elem`.
+const HELPER_MAP_LOOKUP: i32 = 1;
+/// `bpf_ringbuf_output`.
+const HELPER_RINGBUF_OUTPUT: i32 = 130;
+
+/// Return codes of a hook.
+#[derive(Clone, Copy, Debug)]
+pub struct Verdicts {
+    pub pass: i32,
+    pub block: i32,
+}
+
+impl FilterHook {
+    /// The hook's return codes: tc `TC_ACT_OK`/`TC_ACT_SHOT`, XDP
+    /// `XDP_PASS`/`XDP_DROP`.
+    pub fn verdicts(self) -> Verdicts {
+        match self {
+            FilterHook::Tc => Verdicts { pass: 0, block: 2 },
+            FilterHook::Xdp => Verdicts { pass: 2, block: 1 },
+        }
+    }
+
+    fn ctx(self) -> Ctx {
+        match self {
+            FilterHook::Tc => Ctx::Skb,
+            FilterHook::Xdp => Ctx::Xdp,
+        }
+    }
+}
+
+/// Generates the program of a validated filter. `program_index` goes into
+/// `log` events.
+pub fn emit_filter(v: &Validated<'_>, plan: &MapPlan, program_index: u32) -> Emitter {
+    let ir = v.ir();
+    let mut e = Emitter::new();
+    let uses = |pred: &dyn Fn(&Test) -> bool| {
+        ir.chains
+            .iter()
+            .flat_map(|c| &c.rules)
+            .flat_map(|r| &r.tests)
+            .any(pred)
+    };
+    let needs = Needs {
+        len: ir.counts(),
+        key4_src: uses(&|t| {
+            matches!(
+                t,
+                Test::AddrSet {
+                    side: Side::Src,
+                    ..
+                }
+            )
+        }),
+        key4_dst: uses(&|t| {
+            matches!(
+                t,
+                Test::AddrSet {
+                    side: Side::Dst,
+                    ..
+                }
+            )
+        }),
+        event: ir.logs(),
+        zero_key: uses(&|t| matches!(t, Test::PortSet { .. })),
+    };
+    let exits = Exits {
+        not_ip: e.label(),
+        malformed: e.label(),
+        v4: e.label(),
+        v6: e.label(),
+    };
+    let outcome_labels: Vec<Label> = ir.outcomes.iter().map(|_| e.label()).collect();
+    let mut g = Gen {
+        e,
+        ir,
+        plan,
+        program_index,
+        outcome_labels,
+    };
+    g.e.at(ir.outcomes.first().map(|o| loc(o.line, o.column)));
+    frame::emit_parser(&mut g.e, ir.hook.ctx(), needs, &exits);
+    for (family, label) in [(Family::V4, exits.v4), (Family::V6, exits.v6)] {
+        g.e.bind(label);
+        g.family(family);
+    }
+    g.e.bind(exits.malformed);
+    let malformed = g.outcome_labels[ir.malformed_outcome().0 as usize];
+    g.e.goto(malformed);
+    g.e.bind(exits.not_ip);
+    g.e.mov_imm(R0, i64::from(ir.hook.verdicts().pass));
+    g.e.emit(Insn::Exit);
+    for i in 0..ir.outcomes.len() {
+        g.outcome(OutcomeId(i as u32));
+    }
+    g.e
+}
+
+fn loc(line: u32, column: u32) -> Loc {
+    Loc { line, column }
+}
+
+struct Gen<'a> {
+    e: Emitter,
+    ir: &'a FilterIr,
+    plan: &'a MapPlan,
+    program_index: u32,
+    outcome_labels: Vec<Label>,
+}
+
+impl Gen<'_> {
+    fn outcome_label(&self, id: OutcomeId) -> Label {
+        self.outcome_labels[id.0 as usize]
+    }
+
+    /// Protocol dispatch and chains of one family.
+    fn family(&mut self, family: Family) {
+        let chains: Vec<&Chain> = self.ir.chains_of(family).collect();
+        let labels: Vec<Label> = chains.iter().map(|_| self.e.label()).collect();
+        let mut other = None;
+        for (chain, label) in chains.iter().zip(&labels) {
+            match chain.protocol {
+                ProtoClass::Exact(p) => {
+                    self.e
+                        .jump_if(JmpCond::Eq, Reg::R5, Operand::Imm(i32::from(p.0)), *label)
+                }
+                ProtoClass::Other => other = Some(*label),
+            }
+        }
+        if let Some(other) = other {
+            self.e.goto(other);
+        }
+        for (chain, label) in chains.iter().zip(labels) {
+            self.e.bind(label);
+            self.chain(chain);
+        }
+    }
+
+    fn chain(&mut self, chain: &Chain) {
+        for rule in &chain.rules {
+            let next = self.e.label();
+            let o = &self.ir.outcomes[rule.outcome.0 as usize];
+            self.e.at(Some(loc(o.line, o.column)));
+            for test in &rule.tests {
+                self.test(chain.family, test, next);
+            }
+            self.decide(rule.outcome);
+            self.e.bind(next);
+        }
+        let d = self.ir.default_outcome();
+        let o = &self.ir.outcomes[d.0 as usize];
+        self.e.at(Some(loc(o.line, o.column)));
+        self.decide(d);
+    }
+
+    /// Jumps to an outcome, or inlines it when it is only `r0 = K; exit`.
+    fn decide(&mut self, id: OutcomeId) {
+        let o = &self.ir.outcomes[id.0 as usize];
+        if !o.count && !o.log {
+            self.e.mov_imm(R0, i64::from(self.return_code(o)));
+            self.e.emit(Insn::Exit);
+        } else {
+            self.e.goto(self.outcome_label(id));
+        }
+    }
+
+    fn return_code(&self, o: &Outcome) -> i32 {
+        let v = self.ir.hook.verdicts();
+        if o.blocks && !self.ir.audit {
+            v.block
+        } else {
+            v.pass
+        }
+    }
+
+    /// The block of an outcome: count, log, return.
+    fn outcome(&mut self, id: OutcomeId) {
+        let o = self.ir.outcomes[id.0 as usize].clone();
+        self.e.at(Some(loc(o.line, o.column)));
+        self.e.bind(self.outcome_label(id));
+        if o.count {
+            if let Some(map) = self.plan.counters(&self.ir.name) {
+                self.count(map, id);
+            }
+        }
+        if o.log {
+            if let Some(map) = self.plan.events() {
+                self.log(map, id, &o);
+            }
+        }
+        self.e.mov_imm(R0, i64::from(self.return_code(&o)));
+        self.e.emit(Insn::Exit);
+    }
+
+    fn count(&mut self, map: usize, id: OutcomeId) {
+        let skip = self.e.label();
+        self.e
+            .store_imm(Size::W, FP, slot::COUNTER_KEY, id.0 as i32);
+        self.lookup(map, slot::COUNTER_KEY);
+        self.e.jump_if(JmpCond::Eq, R0, Operand::Imm(0), skip);
+        self.e.load(Size::DW, R1, R0, 0);
+        self.e.alu(AluOp::Add, R1, Operand::Imm(1));
+        self.e.store(Size::DW, R0, 0, R1);
+        self.e.load(Size::DW, R1, R0, 8);
+        self.e.load(Size::DW, R2, FP, slot::LEN);
+        self.e.alu(AluOp::Add, R1, Operand::Reg(R2));
+        self.e.store(Size::DW, R0, 8, R1);
+        self.e.bind(skip);
+    }
+
+    fn log(&mut self, map: usize, id: OutcomeId, o: &Outcome) {
+        let ev = slot::EVENT;
+        self.e
+            .store_imm(Size::W, FP, ev + event::PROGRAM, self.program_index as i32);
+        self.e
+            .store_imm(Size::W, FP, ev + event::OUTCOME, id.0 as i32);
+        self.e
+            .store_imm(Size::B, FP, ev + event::VERDICT, i32::from(o.blocks));
+        self.e
+            .store_imm(Size::B, FP, ev + event::FLAGS, i32::from(self.ir.audit));
+        self.e.store(Size::H, FP, ev + event::SPORT, Reg::R6);
+        self.e.store(Size::H, FP, ev + event::DPORT, Reg::R7);
+        self.e.load_map(R1, map);
+        self.e.emit(alu64(AluOp::Mov, R2, Operand::Reg(FP)));
+        self.e.alu(AluOp::Add, R2, Operand::Imm(i32::from(ev)));
+        self.e.mov_imm(R3, i64::from(EVENT_SIZE));
+        self.e.mov_imm(R4, 0);
+        self.e
+            .emit(Insn::Call(palisade_verifier::isa::CallTarget::Helper(
+                HELPER_RINGBUF_OUTPUT,
+            )));
+    }
+
+    /// `r0 = bpf_map_lookup_elem(map, r10 + key)`.
+    fn lookup(&mut self, map: usize, key: i16) {
+        self.e.load_map(R1, map);
+        self.e.emit(alu64(AluOp::Mov, R2, Operand::Reg(FP)));
+        self.e.alu(AluOp::Add, R2, Operand::Imm(i32::from(key)));
+        self.e
+            .emit(Insn::Call(palisade_verifier::isa::CallTarget::Helper(
+                HELPER_MAP_LOOKUP,
+            )));
+    }
+
+    fn test(&mut self, family: Family, test: &Test, fail: Label) {
+        match test {
+            Test::IcmpType(t) => {
+                self.e
+                    .jump_if(JmpCond::Ne, Reg::R6, Operand::Imm(i32::from(*t)), fail)
+            }
+            Test::IcmpCode(c) => {
+                self.e
+                    .jump_if(JmpCond::Ne, Reg::R7, Operand::Imm(i32::from(*c)), fail)
+            }
+            Test::Ports { side, ranges } => {
+                let ok = self.e.label();
+                range_tree(
+                    &mut self.e,
+                    port_reg(*side),
+                    Width::W64,
+                    &to_u32_ranges(ranges),
+                    ok,
+                    fail,
+                );
+                self.e.bind(ok);
+            }
+            Test::PortSet { side, map } => self.port_set(port_reg(*side), *map, fail),
+            Test::Addr4 { side, cidrs } => self.addr4(*side, cidrs, fail),
+            Test::Addr6 { side, cidrs } => self.addr6(*side, cidrs, fail),
+            Test::AddrSet { side, map } => {
+                let key = match (family, side) {
+                    (Family::V4, Side::Src) => slot::KEY4_SRC,
+                    (Family::V4, Side::Dst) => slot::KEY4_DST,
+                    (Family::V6, Side::Src) => slot::KEY6_SRC,
+                    (Family::V6, Side::Dst) => slot::KEY6_DST,
+                };
+                self.lookup(*map, key);
+                self.e.jump_if(JmpCond::Eq, R0, Operand::Imm(0), fail);
+            }
+        }
+    }
+
+    /// Port `reg` in the bitmap of map `map`.
+    fn port_set(&mut self, reg: Reg, map: usize, fail: Label) {
+        self.e.jump_if(JmpCond::Gt, reg, Operand::Imm(0xffff), fail);
+        self.lookup(map, slot::ZERO_KEY);
+        self.e.jump_if(JmpCond::Eq, R0, Operand::Imm(0), fail);
+        self.e.emit(alu64(AluOp::Mov, R1, Operand::Reg(reg)));
+        self.e.alu(AluOp::Rsh, R1, Operand::Imm(3));
+        self.e.alu(AluOp::Add, R0, Operand::Reg(R1));
+        self.e.load(Size::B, R1, R0, 0);
+        self.e.emit(alu64(AluOp::Mov, R2, Operand::Reg(reg)));
+        self.e.alu(AluOp::And, R2, Operand::Imm(7));
+        self.e.alu(AluOp::Rsh, R1, Operand::Reg(R2));
+        self.e.alu(AluOp::And, R1, Operand::Imm(1));
+        self.e.jump_if(JmpCond::Eq, R1, Operand::Imm(0), fail);
+    }
+
+    /// IPv4 networks: masked compares for one or two, else a compare
+    /// tree over host-order intervals.
+    fn addr4(&mut self, side: Side, cidrs: &[Cidr4], fail: Label) {
+        let reg = match side {
+            Side::Src => Reg::R8,
+            Side::Dst => Reg::R9,
+        };
+        let ok = self.e.label();
+        if cidrs.len() <= 2 {
+            for (i, c) in cidrs.iter().enumerate() {
+                let last = i + 1 == cidrs.len();
+                let net = i32::from_le_bytes(c.addr().octets());
+                let (cond, target) = if last {
+                    (JmpCond::Ne, fail)
+                } else {
+                    (JmpCond::Eq, ok)
+                };
+                if c.len() == 32 {
+                    self.e
+                        .jump_if_w(Width::W32, cond, reg, Operand::Imm(net), target);
+                } else {
+                    let mask = u32::MAX.checked_shl(32 - u32::from(c.len())).unwrap_or(0);
+                    let mask = i32::from_le_bytes(mask.to_be_bytes());
+                    self.e.emit(Insn::Alu {
+                        width: Width::W32,
+                        op: AluOp::Mov,
+                        dst: R1,
+                        src: Operand::Reg(reg),
+                    });
+                    self.e.alu32(AluOp::And, R1, Operand::Imm(mask));
+                    self.e
+                        .jump_if_w(Width::W32, cond, R1, Operand::Imm(net), target);
+                }
+            }
+        } else {
+            let intervals = merge_intervals(cidrs.iter().map(|c| {
+                let (lo, hi) = c.bounds();
+                (u64::from(lo), u64::from(hi))
+            }));
+            self.e.emit(Insn::Alu {
+                width: Width::W32,
+                op: AluOp::Mov,
+                dst: R1,
+                src: Operand::Reg(reg),
+            });
+            self.e.emit(Insn::Endian {
+                op: EndianOp::ToBe,
+                bits: 32,
+                dst: R1,
+            });
+            range_tree(&mut self.e, R1, Width::W32, &intervals, ok, fail);
+        }
+        self.e.bind(ok);
+    }
+
+    /// IPv6 networks: word-by-word masked compares against the address
+    /// stored in the LPM key slot.
+    fn addr6(&mut self, side: Side, cidrs: &[Cidr6], fail: Label) {
+        let base = match side {
+            Side::Src => slot::KEY6_SRC + 4,
+            Side::Dst => slot::KEY6_DST + 4,
+        };
+        let ok = self.e.label();
+        for (i, c) in cidrs.iter().enumerate() {
+            let next = if i + 1 == cidrs.len() {
+                fail
+            } else {
+                self.e.label()
+            };
+            let octets = c.addr().octets();
+            let mut bits = u32::from(c.len());
+            for word in 0..4 {
+                if bits == 0 {
+                    break;
+                }
+                let take = bits.min(32);
+                bits -= take;
+                let net =
+                    i32::from_le_bytes(octets[word * 4..word * 4 + 4].try_into().expect("4 bytes"));
+                self.e.load(Size::W, R1, FP, base + 4 * word as i16);
+                if take < 32 {
+                    let mask = u32::MAX << (32 - take);
+                    self.e.alu32(
+                        AluOp::And,
+                        R1,
+                        Operand::Imm(i32::from_le_bytes(mask.to_be_bytes())),
+                    );
+                }
+                self.e
+                    .jump_if_w(Width::W32, JmpCond::Ne, R1, Operand::Imm(net), next);
+            }
+            self.e.goto(ok);
+            if next != fail {
+                self.e.bind(next);
+            }
+        }
+        self.e.bind(ok);
+    }
+}
+
+fn port_reg(side: Side) -> Reg {
+    match side {
+        Side::Src => Reg::R6,
+        Side::Dst => Reg::R7,
+    }
+}
+
+fn to_u32_ranges(ranges: &[PortRange]) -> Vec<(u64, u64)> {
+    ranges
+        .iter()
+        .map(|r| (u64::from(r.low()), u64::from(r.high())))
+        .collect()
+}
+
+/// Sorts and merges overlapping or adjacent inclusive intervals.
+fn merge_intervals(items: impl Iterator<Item = (u64, u64)>) -> Vec<(u64, u64)> {
+    let mut v: Vec<(u64, u64)> = items.collect();
+    v.sort_unstable();
+    let mut out: Vec<(u64, u64)> = Vec::with_capacity(v.len());
+    for (lo, hi) in v {
+        match out.last_mut() {
+            Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+            _ => out.push((lo, hi)),
+        }
+    }
+    out
+}
+
+/// Leaves with this many intervals or fewer are compared one by one.
+const LEAF: usize = 3;
+
+/// Jumps to `ok` if `reg` is in one of the sorted, disjoint intervals,
+/// else to `fail`. Values are compared unsigned at `width`.
+fn range_tree(
+    e: &mut Emitter,
+    reg: Reg,
+    width: Width,
+    ranges: &[(u64, u64)],
+    ok: Label,
+    fail: Label,
+) {
+    let imm = |v: u64| Operand::Imm(v as u32 as i32);
+    if ranges.len() > LEAF {
+        let mid = ranges.len() / 2;
+        let left = e.label();
+        e.jump_if_w(width, JmpCond::Lt, reg, imm(ranges[mid].0), left);
+        range_tree(e, reg, width, &ranges[mid..], ok, fail);
+        e.bind(left);
+        range_tree(e, reg, width, &ranges[..mid], ok, fail);
+        return;
+    }
+    for (i, &(lo, hi)) in ranges.iter().enumerate() {
+        let last = i + 1 == ranges.len();
+        if lo == hi {
+            if last {
+                e.jump_if_w(width, JmpCond::Ne, reg, imm(lo), fail);
+            } else {
+                e.jump_if_w(width, JmpCond::Eq, reg, imm(lo), ok);
+            }
+            continue;
+        }
+        if lo > 0 {
+            e.jump_if_w(width, JmpCond::Lt, reg, imm(lo), fail);
+        }
+        if last {
+            e.jump_if_w(width, JmpCond::Gt, reg, imm(hi), fail);
+        } else {
+            e.jump_if_w(width, JmpCond::Le, reg, imm(hi), ok);
+        }
+    }
+    e.goto(ok);
+}

@@ -1,0 +1,341 @@
+//! Packet parsing in generated code: Ethernet, up to two 802.1Q/802.1ad
+//! tags, IPv4 (with options), IPv6 (with up to eight extension headers, in
+//! a bounded loop), then TCP/UDP/SCTP ports or the ICMP type and code.
+//!
+//! The meaning of every byte pattern is defined by [`super::wire`], the
+//! reference parser; this module must agree with it on every frame.
+//!
+//! # Register and stack contract (after parsing)
+//!
+//! | where | IPv4 | IPv6 |
+//! |---|---|---|
+//! | `r5` | protocol | protocol (after extension headers) |
+//! | `r6` | source port, host order, or [`NO_VALUE`]; ICMP: type | same |
+//! | `r7` | destination port; ICMP: code | same |
+//! | `r8`, `r9` | source, destination address (as loaded: network byte order in memory) | unused |
+//! | stack | `KEY4_*` LPM keys when requested | `KEY6_*` LPM keys (always) |
+//!
+//! `r6`..`r9` survive helper calls, so rule tests can call map lookups.
+//! Non-first fragments and protocols without ports leave `r6`/`r7` at
+//! [`NO_VALUE`], which no port or ICMP comparison accepts.
+
+use super::emit::{Emitter, Label};
+use super::wire::{ETH_P_8021AD, ETH_P_8021Q, ETH_P_IP, ETH_P_IPV6, MAX_IPV6_EXT_HEADERS};
+use palisade_verifier::isa::{AluOp, EndianOp, Insn, JmpCond, Operand, Reg, Size};
+
+/// Marks a missing port or ICMP field: above every `u16`.
+pub const NO_VALUE: i32 = 0x10000;
+
+/// Stack slots (offsets from r10).
+pub mod slot {
+    /// `u64` packet length, for byte counters.
+    pub const LEN: i16 = -8;
+    /// IPv4 LPM key `{u32 prefixlen = 32; u32 addr}` of the source.
+    pub const KEY4_SRC: i16 = -16;
+    pub const KEY4_DST: i16 = -24;
+    /// IPv6 LPM key `{u32 prefixlen = 128; u8 addr[16]}` of the source.
+    pub const KEY6_SRC: i16 = -48;
+    pub const KEY6_DST: i16 = -72;
+    /// `u32` key for counter lookups.
+    pub const COUNTER_KEY: i16 = -76;
+    /// `u32` zero key for single-entry arrays (port bitmaps).
+    pub const ZERO_KEY: i16 = -80;
+    /// The 48-byte `log` event.
+    pub const EVENT: i16 = -128;
+}
+
+/// Offsets inside the `log` event.
+pub mod event {
+    pub const PROGRAM: i16 = 0;
+    pub const OUTCOME: i16 = 4;
+    pub const VERDICT: i16 = 8;
+    pub const FLAGS: i16 = 9;
+    pub const FAMILY: i16 = 10;
+    pub const PROTOCOL: i16 = 11;
+    pub const SPORT: i16 = 12;
+    pub const DPORT: i16 = 14;
+    pub const SRC: i16 = 16;
+    pub const DST: i16 = 32;
+}
+
+/// The context layout of the program type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ctx {
+    /// `struct __sk_buff` (tc).
+    Skb,
+    /// `struct xdp_md`.
+    Xdp,
+}
+
+/// What the rest of the program needs from the parser.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Needs {
+    /// Store the packet length at [`slot::LEN`].
+    pub len: bool,
+    /// Store IPv4 LPM keys for source/destination set lookups.
+    pub key4_src: bool,
+    pub key4_dst: bool,
+    /// Fill the family, protocol and addresses of the `log` event.
+    pub event: bool,
+    /// Store a zero at [`slot::ZERO_KEY`].
+    pub zero_key: bool,
+}
+
+/// Where parsing continues.
+pub struct Exits {
+    /// Not an IP packet: let it through.
+    pub not_ip: Label,
+    /// A malformed IP packet.
+    pub malformed: Label,
+    /// Parsed IPv4 packet (registers as in the module doc).
+    pub v4: Label,
+    /// Parsed IPv6 packet.
+    pub v6: Label,
+}
+
+const R0: Reg = Reg::R0;
+const R1: Reg = Reg::R1;
+const R2: Reg = Reg::R2;
+const R3: Reg = Reg::R3;
+const R4: Reg = Reg::R4;
+const R5: Reg = Reg::R5;
+const R6: Reg = Reg::R6;
+const R7: Reg = Reg::R7;
+const R8: Reg = Reg::R8;
+const R9: Reg = Reg::R9;
+const FP: Reg = Reg::R10;
+
+fn imm(v: i32) -> Operand {
+    Operand::Imm(v)
+}
+
+fn reg(r: Reg) -> Operand {
+    Operand::Reg(r)
+}
+
+/// A 16-bit constant as it reads when loaded from network byte order.
+fn net16(v: u16) -> i32 {
+    i32::from(u16::from_le_bytes(v.to_be_bytes()))
+}
+
+/// Emits the parser. `r1` holds the context on entry.
+pub fn emit_parser(e: &mut Emitter, ctx: Ctx, needs: Needs, exits: &Exits) {
+    // r2 = data, r3 = data_end.
+    match ctx {
+        Ctx::Skb => {
+            if needs.len {
+                e.load(Size::W, R4, R1, 0); // skb->len
+                e.store(Size::DW, FP, slot::LEN, R4);
+            }
+            e.load(Size::W, R2, R1, 76);
+            e.load(Size::W, R3, R1, 80);
+        }
+        Ctx::Xdp => {
+            e.load(Size::W, R2, R1, 0);
+            e.load(Size::W, R3, R1, 4);
+            if needs.len {
+                e.emit(alu(AluOp::Mov, R4, reg(R3)));
+                e.emit(alu(AluOp::Sub, R4, reg(R2)));
+                e.store(Size::DW, FP, slot::LEN, R4);
+            }
+        }
+    }
+    if needs.zero_key {
+        e.store_imm(Size::W, FP, slot::ZERO_KEY, 0);
+    }
+    // Ethernet.
+    ensure(e, R2, 14, exits.not_ip);
+    e.load(Size::H, R5, R2, 12);
+    e.alu(AluOp::Add, R2, imm(14));
+    // Up to two VLAN tags (802.1ad outer, 802.1Q inner, in any order).
+    for _ in 0..2 {
+        let no_tag = e.label();
+        let tag = e.label();
+        e.jump_if(JmpCond::Eq, R5, imm(net16(ETH_P_8021Q)), tag);
+        e.jump_if(JmpCond::Ne, R5, imm(net16(ETH_P_8021AD)), no_tag);
+        e.bind(tag);
+        ensure(e, R2, 4, exits.not_ip);
+        e.load(Size::H, R5, R2, 2);
+        e.alu(AluOp::Add, R2, imm(4));
+        e.bind(no_tag);
+    }
+    let ipv6 = e.label();
+    e.jump_if(JmpCond::Eq, R5, imm(net16(ETH_P_IPV6)), ipv6);
+    e.jump_if(JmpCond::Ne, R5, imm(net16(ETH_P_IP)), exits.not_ip);
+    emit_ipv4(e, needs, exits);
+    e.bind(ipv6);
+    emit_ipv6(e, needs, exits);
+}
+
+fn alu(op: AluOp, dst: Reg, src: Operand) -> Insn {
+    super::emit::alu64(op, dst, src)
+}
+
+/// `if cursor + n > data_end goto fail` (uses r4).
+fn ensure(e: &mut Emitter, cursor: Reg, n: i32, fail: Label) {
+    e.emit(alu(AluOp::Mov, R4, reg(cursor)));
+    e.alu(AluOp::Add, R4, imm(n));
+    e.jump_if(JmpCond::Gt, R4, reg(R3), fail);
+}
+
+/// IPv4 header at r2. Leaves protocol in r5, addresses in r8/r9, and
+/// continues with the transport header.
+fn emit_ipv4(e: &mut Emitter, needs: Needs, exits: &Exits) {
+    ensure(e, R2, 20, exits.malformed);
+    // Version and header length.
+    e.load(Size::B, R4, R2, 0);
+    e.emit(alu(AluOp::Mov, R1, reg(R4)));
+    e.alu(AluOp::And, R1, imm(0xf0));
+    e.jump_if(JmpCond::Ne, R1, imm(0x40), exits.malformed);
+    e.alu(AluOp::And, R4, imm(0x0f));
+    e.jump_if(JmpCond::Lt, R4, imm(5), exits.malformed);
+    e.alu(AluOp::Lsh, R4, imm(2));
+    e.load(Size::B, R5, R2, 9);
+    e.load(Size::W, R8, R2, 12);
+    e.load(Size::W, R9, R2, 16);
+    // Fragment offset (13 bits) != 0: a non-first fragment.
+    e.load(Size::H, R0, R2, 6);
+    e.emit(Insn::Endian {
+        op: EndianOp::ToBe,
+        bits: 16,
+        dst: R0,
+    });
+    e.alu(AluOp::And, R0, imm(0x1fff));
+    // r2 = start of the transport header; it must lie inside the packet.
+    e.alu(AluOp::Add, R2, reg(R4));
+    e.jump_if(JmpCond::Gt, R2, reg(R3), exits.malformed);
+    if needs.key4_src {
+        e.store_imm(Size::W, FP, slot::KEY4_SRC, 32);
+        e.store(Size::W, FP, slot::KEY4_SRC + 4, R8);
+    }
+    if needs.key4_dst {
+        e.store_imm(Size::W, FP, slot::KEY4_DST, 32);
+        e.store(Size::W, FP, slot::KEY4_DST + 4, R9);
+    }
+    if needs.event {
+        e.store_imm(Size::B, FP, slot::EVENT + event::FAMILY, 4);
+        e.store(Size::B, FP, slot::EVENT + event::PROTOCOL, R5);
+        e.store(Size::W, FP, slot::EVENT + event::SRC, R8);
+        e.store(Size::W, FP, slot::EVENT + event::DST, R9);
+        for off in [4, 8, 12] {
+            e.store_imm(Size::W, FP, slot::EVENT + event::SRC + off, 0);
+            e.store_imm(Size::W, FP, slot::EVENT + event::DST + off, 0);
+        }
+    }
+    emit_transport(e, 1, exits.malformed, exits.v4);
+}
+
+/// IPv6 header at r2, then the extension-header loop.
+fn emit_ipv6(e: &mut Emitter, needs: Needs, exits: &Exits) {
+    ensure(e, R2, 40, exits.malformed);
+    e.load(Size::B, R4, R2, 0);
+    e.alu(AluOp::And, R4, imm(0xf0));
+    e.jump_if(JmpCond::Ne, R4, imm(0x60), exits.malformed);
+    e.load(Size::B, R5, R2, 6);
+    // Addresses into the LPM keys (prefix length first).
+    for (key, from) in [(slot::KEY6_SRC, 8), (slot::KEY6_DST, 24)] {
+        e.store_imm(Size::W, FP, key, 128);
+        for word in 0..4 {
+            e.load(Size::W, R4, R2, from + 4 * word);
+            e.store(Size::W, FP, key + 4 + 4 * word, R4);
+        }
+    }
+    if needs.event {
+        e.store_imm(Size::B, FP, slot::EVENT + event::FAMILY, 6);
+        for (key, at) in [(slot::KEY6_SRC, event::SRC), (slot::KEY6_DST, event::DST)] {
+            for word in 0..4 {
+                e.load(Size::W, R4, FP, key + 4 + 4 * word);
+                e.store(Size::W, FP, slot::EVENT + at + 4 * word, R4);
+            }
+        }
+    }
+    e.alu(AluOp::Add, R2, imm(40));
+    // r0 = non-first fragment flag, r1 = extension headers still allowed.
+    e.mov_imm(R0, 0);
+    e.mov_imm(R1, MAX_IPV6_EXT_HEADERS as i64);
+    let head = e.label();
+    let options = e.label();
+    let fragment = e.label();
+    let auth = e.label();
+    let done = e.label();
+    e.bind(head);
+    e.jump_if(JmpCond::Eq, R5, imm(0), options);
+    e.jump_if(JmpCond::Eq, R5, imm(43), options);
+    e.jump_if(JmpCond::Eq, R5, imm(60), options);
+    e.jump_if(JmpCond::Eq, R5, imm(44), fragment);
+    e.jump_if(JmpCond::Ne, R5, imm(51), done);
+    // Authentication header: length in 4-byte units, minus 2.
+    e.bind(auth);
+    emit_ext_header(e, exits.malformed, 2, 2, head);
+    // Hop-by-hop, routing, destination options: 8-byte units, minus 1.
+    e.bind(options);
+    emit_ext_header(e, exits.malformed, 3, 1, head);
+    // Fragment header: 8 bytes; a non-zero offset ends parsing.
+    e.bind(fragment);
+    e.jump_if(JmpCond::Eq, R1, imm(0), exits.malformed);
+    e.alu(AluOp::Sub, R1, imm(1));
+    ensure(e, R2, 8, exits.malformed);
+    e.load(Size::B, R5, R2, 0);
+    e.load(Size::H, R4, R2, 2);
+    e.emit(Insn::Endian {
+        op: EndianOp::ToBe,
+        bits: 16,
+        dst: R4,
+    });
+    e.alu(AluOp::And, R4, imm(0xfff8));
+    e.alu(AluOp::Add, R2, imm(8));
+    e.jump_if(JmpCond::Eq, R4, imm(0), head);
+    e.mov_imm(R0, 1);
+    e.bind(done);
+    if needs.event {
+        e.store(Size::B, FP, slot::EVENT + event::PROTOCOL, R5);
+    }
+    emit_transport(e, 58, exits.malformed, exits.v6);
+}
+
+/// One length-prefixed extension header at r2: `len = (hdr[1] + add) <<
+/// shift`; next header from `hdr[0]`; back to `head`.
+fn emit_ext_header(e: &mut Emitter, malformed: Label, shift: i32, add: i32, head: Label) {
+    e.jump_if(JmpCond::Eq, R1, imm(0), malformed);
+    e.alu(AluOp::Sub, R1, imm(1));
+    ensure(e, R2, 2, malformed);
+    e.load(Size::B, R5, R2, 0);
+    e.load(Size::B, R4, R2, 1);
+    e.alu(AluOp::Add, R4, imm(add));
+    e.alu(AluOp::Lsh, R4, imm(shift));
+    e.alu(AluOp::Add, R2, reg(R4));
+    e.jump_if(JmpCond::Gt, R2, reg(R3), malformed);
+    e.goto(head);
+}
+
+/// Transport fields from the header at r2 (r0 = non-first fragment flag,
+/// r5 = protocol), then `goto done`.
+fn emit_transport(e: &mut Emitter, icmp_protocol: i32, malformed: Label, done: Label) {
+    let ports = e.label();
+    let icmp = e.label();
+    e.mov_imm(R6, NO_VALUE as i64);
+    e.mov_imm(R7, NO_VALUE as i64);
+    e.jump_if(JmpCond::Ne, R0, imm(0), done);
+    e.jump_if(JmpCond::Eq, R5, imm(6), ports);
+    e.jump_if(JmpCond::Eq, R5, imm(17), ports);
+    e.jump_if(JmpCond::Eq, R5, imm(132), ports);
+    e.jump_if(JmpCond::Eq, R5, imm(icmp_protocol), icmp);
+    e.goto(done);
+    e.bind(ports);
+    ensure(e, R2, 4, malformed);
+    e.load(Size::H, R6, R2, 0);
+    e.load(Size::H, R7, R2, 2);
+    for r in [R6, R7] {
+        e.emit(Insn::Endian {
+            op: EndianOp::ToBe,
+            bits: 16,
+            dst: r,
+        });
+    }
+    e.goto(done);
+    e.bind(icmp);
+    ensure(e, R2, 2, malformed);
+    e.load(Size::B, R6, R2, 0);
+    e.load(Size::B, R7, R2, 1);
+    e.goto(done);
+}

@@ -1,0 +1,204 @@
+//! The path-sensitive exploration: follows every path from the entry,
+//! depth first, checking each instruction on the way; stores states at
+//! prune points and stops a path as soon as an already verified state
+//! covers it.
+//!
+//! Termination and budget:
+//! * a path that reaches a prune point in exactly the state it had there
+//!   earlier on the same path loops forever: an [`InfiniteLoop`] error;
+//! * a loop is accepted only when exploring it ends (its exit condition
+//!   eventually fails on every path): bounded loops are thus proved by
+//!   unrolling, as the kernel does;
+//! * exploring more than `Limits::max_processed_insns` instructions ends
+//!   the analysis; if the path was in a loop, the error names the loop and
+//!   its back edge ([`UnboundedLoop`]), else the program is too complex.
+//!
+//! Bookkeeping (the kernel's `branches` counts): every stored checkpoint
+//! knows how many unfinished paths descend from it; a checkpoint is used
+//! for pruning only when that count is 0, i.e. when everything reachable
+//! from it has been verified.
+//!
+//! [`InfiniteLoop`]: super::error::ErrorKind::InfiniteLoop
+//! [`UnboundedLoop`]: super::error::ErrorKind::UnboundedLoop
+
+use super::domain::state::State;
+use super::error::ErrorKind;
+use super::prune;
+use super::transfer::{self, Env, Failure, Next};
+
+/// Counters of one exploration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    /// Instructions processed (each visit of an instruction on a path).
+    pub processed_insns: u64,
+    /// States stored for pruning.
+    pub stored_states: u64,
+    /// Paths cut short because a verified state covered them.
+    pub pruned: u64,
+    /// Most paths waiting at once.
+    pub peak_pending: usize,
+}
+
+struct Checkpoint {
+    state: State,
+    parent: Option<u32>,
+    /// Unfinished paths below this checkpoint.
+    branches: u32,
+}
+
+struct Path {
+    state: State,
+    idx: usize,
+    parent: Option<u32>,
+}
+
+/// Where exploration failed.
+pub struct Stop {
+    pub idx: usize,
+    pub failure: Failure,
+}
+
+/// Explores the program; `Ok` when every path is safe.
+pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
+    let n = env.cfg.insns.len();
+    let limits = env.platform.limits;
+    let allow_uninit = env.options.allow_uninit_stack;
+    let mut cps: Vec<Checkpoint> = Vec::new();
+    let mut at: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let mut visits: Vec<u32> = vec![0; n];
+    let mut pending: Vec<Path> = vec![Path {
+        state: State::entry(),
+        idx: 0,
+        parent: None,
+    }];
+    let mut last_cp_insns: u64 = 0;
+
+    while let Some(mut path) = pending.pop() {
+        loop {
+            let idx = path.idx;
+            if idx >= n {
+                return Err(Stop {
+                    idx: n - 1,
+                    failure: ErrorKind::FallsOffEnd.into(),
+                });
+            }
+            if env.cfg.prune_point[idx] {
+                let mut in_loop = false;
+                let mut pruned = false;
+                for &c in &at[idx] {
+                    let cp = &cps[c as usize];
+                    if cp.branches > 0 {
+                        in_loop = true;
+                        if prune::same(env.cfg, &cp.state, &path.state, idx, allow_uninit) {
+                            return Err(Stop {
+                                idx,
+                                failure: Failure {
+                                    kind: ErrorKind::InfiniteLoop {
+                                        header: env.slot(idx),
+                                    },
+                                    state: Some(path.state),
+                                },
+                            });
+                        }
+                    } else if prune::covers(env.cfg, &cp.state, &path.state, idx, allow_uninit) {
+                        pruned = true;
+                        break;
+                    }
+                }
+                if pruned {
+                    stats.pruned += 1;
+                    finish(&mut cps, path.parent);
+                    break;
+                }
+                let since = stats.processed_insns - last_cp_insns;
+                if !in_loop || since >= 100 {
+                    let id = cps.len() as u32;
+                    cps.push(Checkpoint {
+                        state: path.state.clone(),
+                        parent: path.parent,
+                        branches: 1,
+                    });
+                    at[idx].push(id);
+                    path.parent = Some(id);
+                    stats.stored_states += 1;
+                    last_cp_insns = stats.processed_insns;
+                }
+            }
+            stats.processed_insns += 1;
+            visits[idx] = visits[idx].saturating_add(1);
+            if stats.processed_insns > limits.max_processed_insns {
+                return Err(Stop {
+                    idx,
+                    failure: budget_error(env, &visits, idx).into(),
+                });
+            }
+            match transfer::step(env, path.state, idx) {
+                Err(failure) => return Err(Stop { idx, failure }),
+                Ok(Next::One(st, next)) => {
+                    path.state = st;
+                    path.idx = next;
+                }
+                Ok(Next::Two(a, ia, b, ib)) => {
+                    if let Some(p) = path.parent {
+                        cps[p as usize].branches += 1;
+                    }
+                    pending.push(Path {
+                        state: b,
+                        idx: ib,
+                        parent: path.parent,
+                    });
+                    stats.peak_pending = stats.peak_pending.max(pending.len());
+                    if pending.len() > limits.max_pending_branches {
+                        return Err(Stop {
+                            idx,
+                            failure: ErrorKind::TooManyBranches {
+                                limit: limits.max_pending_branches,
+                            }
+                            .into(),
+                        });
+                    }
+                    path.state = a;
+                    path.idx = ia;
+                }
+                Ok(Next::Exit) | Ok(Next::Dead) => {
+                    finish(&mut cps, path.parent);
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A path ended: its ancestors have one unfinished path fewer.
+fn finish(cps: &mut [Checkpoint], mut parent: Option<u32>) {
+    while let Some(p) = parent {
+        let cp = &mut cps[p as usize];
+        cp.branches = cp.branches.saturating_sub(1);
+        if cp.branches > 0 {
+            break;
+        }
+        parent = cp.parent;
+    }
+}
+
+/// The error for an exhausted budget: the most visited loop around the
+/// current instruction, if any.
+fn budget_error(env: &Env<'_>, visits: &[u32], idx: usize) -> ErrorKind {
+    let limit = env.platform.limits.max_processed_insns;
+    let lp = env
+        .cfg
+        .loops
+        .iter()
+        .filter(|l| l.body.binary_search(&idx).is_ok())
+        .max_by_key(|l| visits[l.header])
+        .or_else(|| env.cfg.loops.iter().max_by_key(|l| visits[l.header]));
+    match lp {
+        Some(l) if visits[l.header] > 1 => ErrorKind::UnboundedLoop {
+            header: env.slot(l.header),
+            back_edge: l.back_edges.first().map_or(0, |&b| env.slot(b)),
+            limit,
+        },
+        _ => ErrorKind::TooComplex { limit },
+    }
+}

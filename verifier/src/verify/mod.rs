@@ -1,0 +1,224 @@
+//! The in-process verifier: proves that an eBPF program is memory safe and
+//! terminates, the way Linux would before loading it.
+//!
+//! ```text
+//!   Program ──cfg──▶ Cfg (structure, loops, liveness)
+//!           ──explore──▶ per path: assertions ─check─▶ facts ─transfer─▶ next states
+//!                        (pruned by already verified states)
+//!           ──▶ Report (verdict, errors with instruction, line and state)
+//! ```
+//!
+//! Entry points: [`verify_program`] for one [`Program`], and
+//! [`verify_object`] for every program of an ELF object. The target kernel
+//! is a [`Platform`] value; [`Options`] choose between the stricter
+//! Palisade profile and the profile of a privileged kernel loader.
+
+pub mod assertions;
+pub mod cfg;
+pub mod check;
+pub mod domain;
+pub mod error;
+pub mod explore;
+pub mod platform;
+pub mod program;
+pub mod prune;
+pub mod report;
+pub mod transfer;
+
+pub use error::{ErrorKind, VerifyError};
+pub use platform::prog_type::{AttachType, ProgKind, ProgType};
+pub use platform::Platform;
+pub use program::{FuncInfo, LoadFlags, Program, SourceLine};
+pub use report::{Report, Verdict};
+
+use crate::isa::Reg;
+use domain::state::State;
+use std::time::Instant;
+use transfer::Env;
+
+/// Analysis choices that are policy rather than platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Accept reads of stack bytes that were never written (they read as
+    /// unknown values). Linux allows this for loaders with `CAP_PERFMON`;
+    /// Palisade's default refuses it, as an unprivileged kernel would.
+    pub allow_uninit_stack: bool,
+}
+
+impl Options {
+    /// Palisade's default: everything a privileged kernel checks, and no
+    /// reads of uninitialised stack.
+    pub const fn strict() -> Options {
+        Options {
+            allow_uninit_stack: false,
+        }
+    }
+
+    /// Exactly what Linux checks for a loader with `CAP_BPF` and
+    /// `CAP_PERFMON` (the yardstick of the kernel corpus).
+    pub const fn kernel_privileged() -> Options {
+        Options {
+            allow_uninit_stack: true,
+        }
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options::strict()
+    }
+}
+
+/// Verifies one program.
+pub fn verify_program(prog: &Program, platform: &Platform, options: &Options) -> Report {
+    let started = Instant::now();
+    let mut report = Report {
+        program: prog.name.clone(),
+        prog_type: prog.kind.prog_type,
+        verdict: Verdict::Accept,
+        errors: Vec::new(),
+        stats: explore::Stats::default(),
+        stack_depth: 0,
+        duration: Default::default(),
+    };
+    let reject = |report: &mut Report, errors: Vec<VerifyError>| {
+        report.verdict = Verdict::Reject;
+        report.errors = errors;
+    };
+    if !platform.supports(prog.kind) {
+        let e = located(prog, None, 0, ErrorKind::Unsupported {
+            what: format!("program type {}", prog.kind.prog_type),
+        }, String::new());
+        reject(&mut report, vec![e]);
+        report.duration = started.elapsed();
+        return report;
+    }
+    let cfg = match cfg::build(prog, &platform.limits) {
+        Ok(c) => c,
+        Err(errs) => {
+            let errors = errs
+                .into_iter()
+                .map(|(slot, kind)| located(prog, None, slot, kind, String::new()))
+                .collect();
+            reject(&mut report, errors);
+            report.duration = started.elapsed();
+            return report;
+        }
+    };
+    let mut env = Env::new(prog, &cfg, platform, options);
+    let result = explore::explore(&mut env, &mut report.stats);
+    match result {
+        Err(stop) => {
+            let insn = cfg.insns[stop.idx];
+            let state = stop
+                .failure
+                .state
+                .as_ref()
+                .map(|s| render_state(s, &transfer::regs_read(&insn)))
+                .unwrap_or_default();
+            let e = located(prog, Some(&cfg), cfg.slots[stop.idx], stop.failure.kind, state);
+            reject(&mut report, vec![e]);
+        }
+        Ok(()) => match stack_depth(&cfg, &env.stack_depth, platform.limits.max_stack_bytes) {
+            Ok(d) => report.stack_depth = d,
+            Err((slot, bytes)) => {
+                let e = located(prog, Some(&cfg), slot, ErrorKind::StackTooLarge { bytes }, String::new());
+                reject(&mut report, vec![e]);
+            }
+        },
+    }
+    report.duration = started.elapsed();
+    report
+}
+
+/// The deepest combined stack of any call chain (frames rounded up to 16
+/// bytes, as the JIT allocates them), or the call that exceeds the limit.
+fn stack_depth(cfg: &cfg::Cfg, depths: &[u32], limit: u32) -> Result<u32, (usize, u32)> {
+    use crate::isa::{CallTarget, Insn};
+    let nf = cfg.funcs.len();
+    let frame = |f: usize| depths.get(f).copied().unwrap_or(0).div_ceil(16) * 16;
+    // callees of each function
+    let mut callees: Vec<Vec<(usize, usize)>> = vec![Vec::new(); nf];
+    for (idx, insn) in cfg.insns.iter().enumerate() {
+        if let Insn::Call(CallTarget::Local(_)) = insn {
+            if let Some(t) = cfg.call_target(idx).and_then(|t| cfg.func_starting_at(t)) {
+                callees[cfg.func_of[idx] as usize].push((t, cfg.slots[idx]));
+            }
+        }
+    }
+    // depth-first over the call graph (recursion is bounded by the frame
+    // limit the exploration enforces)
+    fn walk(
+        f: usize,
+        acc: u32,
+        chain: usize,
+        callees: &[Vec<(usize, usize)>],
+        frame: &dyn Fn(usize) -> u32,
+        limit: u32,
+        best: &mut u32,
+    ) -> Result<(), (usize, u32)> {
+        let total = acc + frame(f);
+        *best = (*best).max(total);
+        if chain > 8 {
+            return Ok(());
+        }
+        for &(g, slot) in &callees[f] {
+            let next = total + frame(g);
+            if next > limit {
+                return Err((slot, next));
+            }
+            walk(g, total, chain + 1, callees, frame, limit, best)?;
+        }
+        Ok(())
+    }
+    let mut best = 0;
+    walk(0, 0, 1, &callees, &frame, limit, &mut best)?;
+    Ok(best)
+}
+
+fn located(
+    prog: &Program,
+    cfg: Option<&cfg::Cfg>,
+    slot: usize,
+    kind: ErrorKind,
+    state: String,
+) -> VerifyError {
+    let insn = prog
+        .insns
+        .iter()
+        .find(|(s, _)| *s == slot)
+        .map(|(_, i)| i.to_string())
+        .unwrap_or_default();
+    let _ = cfg;
+    VerifyError {
+        slot,
+        insn,
+        kind,
+        state,
+        line: prog.lines.get(&slot).cloned().or_else(|| prog.line_at(slot).cloned()),
+        function: prog.func_at(slot).map(|f| f.name.clone()),
+    }
+}
+
+/// `r1=ctx(off=0) r2=pkt(off=14,r=0)` for the registers that matter.
+fn render_state(st: &State, regs: &[Reg]) -> String {
+    let mut parts = Vec::new();
+    let mut seen = Vec::new();
+    for r in regs.iter().chain([Reg::R1, Reg::R2, Reg::R3, Reg::R4, Reg::R5].iter()) {
+        if seen.contains(r) {
+            continue;
+        }
+        seen.push(*r);
+        let v = st.reg(*r);
+        if regs.contains(r) || v.is_init() {
+            parts.push(format!("{r}={v}"));
+        }
+        if parts.len() >= 6 {
+            break;
+        }
+    }
+    if st.depth() > 0 {
+        parts.push(format!("(frame {})", st.depth()));
+    }
+    parts.join(" ")
+}

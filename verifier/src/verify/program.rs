@@ -1,0 +1,113 @@
+//! The verifier's input: one program with everything needed to check it.
+//!
+//! A [`Program`] is built from a linked ELF program
+//! ([`Program::from_linked`]), from assembler text, or directly (tests and
+//! the compiler). It is plain data; building one never fails.
+
+use super::platform::maps::MapDef;
+use super::platform::prog_type::ProgKind;
+use crate::isa::Insn;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A source position for reports.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct SourceLine {
+    pub file: Arc<str>,
+    pub line: u32,
+    pub column: u32,
+    /// The text of the line, when the object carries it.
+    pub text: Option<Arc<str>>,
+}
+
+/// Load flags that change what the kernel checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoadFlags {
+    /// `BPF_F_STRICT_ALIGNMENT`: packet and map accesses must be aligned.
+    pub strict_alignment: bool,
+    /// `BPF_F_ANY_ALIGNMENT`: no alignment checks (except stack).
+    pub any_alignment: bool,
+    /// `BPF_F_SLEEPABLE`.
+    pub sleepable: bool,
+}
+
+/// A function of the program (the entry or a subprogram).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FuncInfo {
+    /// Slot of its first instruction.
+    pub slot: usize,
+    pub name: String,
+    /// Global (BTF linkage) functions are verified separately by Linux,
+    /// with types from BTF; Palisade refuses calls to them.
+    pub global: bool,
+}
+
+/// One program to verify.
+#[derive(Clone, Debug)]
+pub struct Program {
+    pub name: String,
+    pub kind: ProgKind,
+    /// Instructions with their slot indexes, as `isa::decode_program`
+    /// returns them.
+    pub insns: Vec<(usize, Insn)>,
+    /// Maps the program may refer to.
+    pub maps: Vec<MapDef>,
+    /// For each `ld_imm64` slot that loads a map pointer (fd) or a map
+    /// value address, the index of the map in `maps`.
+    pub map_refs: BTreeMap<usize, usize>,
+    /// Known function names and linkage, by first slot.
+    pub funcs: Vec<FuncInfo>,
+    /// Source lines by slot.
+    pub lines: BTreeMap<usize, SourceLine>,
+    pub flags: LoadFlags,
+    /// Whether the license is GPL-compatible (GPL-only helpers need it).
+    pub gpl: bool,
+}
+
+impl Program {
+    /// A program with no maps, functions or lines.
+    pub fn new(name: impl Into<String>, kind: ProgKind, insns: Vec<(usize, Insn)>) -> Program {
+        Program {
+            name: name.into(),
+            kind,
+            insns,
+            maps: Vec::new(),
+            map_refs: BTreeMap::new(),
+            funcs: Vec::new(),
+            lines: BTreeMap::new(),
+            flags: LoadFlags::default(),
+            gpl: true,
+        }
+    }
+
+    /// A program from instructions without slots (slots are assigned in
+    /// order, two for `ld_imm64`).
+    pub fn from_insns(name: impl Into<String>, kind: ProgKind, insns: Vec<Insn>) -> Program {
+        let mut slot = 0;
+        let with_slots = insns
+            .into_iter()
+            .map(|i| {
+                let s = slot;
+                slot += i.slots();
+                (s, i)
+            })
+            .collect();
+        Program::new(name, kind, with_slots)
+    }
+
+    /// The source line of a slot, if known: the closest line at or before
+    /// the slot within the same run of annotated instructions.
+    pub fn line_at(&self, slot: usize) -> Option<&SourceLine> {
+        self.lines.range(..=slot).next_back().map(|(_, l)| l)
+    }
+
+    /// The function containing a slot.
+    pub fn func_at(&self, slot: usize) -> Option<&FuncInfo> {
+        self.funcs.iter().filter(|f| f.slot <= slot).max_by_key(|f| f.slot)
+    }
+
+    /// The number of 8-byte slots.
+    pub fn slot_count(&self) -> usize {
+        self.insns.last().map_or(0, |(s, i)| s + i.slots())
+    }
+}

@@ -1,0 +1,692 @@
+//! Calls and exits: helper calls checked against their prototypes,
+//! bpf-to-bpf calls (new frames), returns, program exit, and the legacy
+//! packet loads (`ld_abs`/`ld_ind`), which behave like helper calls.
+//!
+//! Helper rules (Linux `check_helper_call` / `check_func_arg`): the helper
+//! exists and the program type may call it; every argument the prototype
+//! names is initialised and of an accepted type; memory arguments are
+//! readable (or writable) for the size the next argument allows at most;
+//! map arguments suit the helper; after the call `r1`-`r5` are
+//! unreadable, `r0` has the return type, references are acquired or
+//! released, and packet pointers are forgotten if the helper may move
+//! packet data.
+
+use super::{clear_packet_pointers, Env, Next};
+use crate::isa::{CallTarget, Reg};
+use crate::verify::domain::scalar::Scalar;
+use crate::verify::domain::stack::Byte;
+use crate::verify::domain::state::{Frame, RefEntry, State};
+use crate::verify::domain::types::{Kind, Value};
+use crate::verify::error::{ErrorKind, Region};
+use crate::verify::platform::helpers::{self, Access, Arg, HelperProto, Ret};
+use crate::verify::platform::maps::{self, MapType};
+use crate::verify::platform::prog_type::ProgType;
+use crate::verify::transfer::mem::{MAX_STACK, MAX_VAR_OFF};
+
+/// Sizes at or above this are unbounded (`BPF_MAX_VAR_SIZ`).
+const MAX_VAR_SIZE: u64 = 1 << 29;
+
+/// What a checked call will do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallPlan {
+    Helper(HelperPlan),
+    Local { target: usize },
+}
+
+/// The facts a helper call's check established.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HelperPlan {
+    pub id: i32,
+    /// The map argument, if any.
+    pub map: Option<usize>,
+    /// Stack ranges `(frame, lo, hi)` the helper touches (they become
+    /// unknown bytes).
+    pub stack_touched: Vec<(usize, i64, i64)>,
+    /// The reference released by this call.
+    pub release: Option<u32>,
+    /// Size of the allocation (`ringbuf_reserve`).
+    pub alloc_size: Option<u64>,
+    /// Reference carried by a socket argument (for casts).
+    pub arg_ref: u32,
+    /// Largest size passed (for helpers whose result is bounded by it).
+    pub max_size: Option<u64>,
+}
+
+fn arg_err(p: &HelperProto, arg: usize, reason: impl Into<String>) -> ErrorKind {
+    ErrorKind::HelperArg {
+        name: p.name,
+        id: p.id,
+        arg: arg as u8 + 1,
+        reg: Reg::new(arg as u8 + 1).unwrap_or(Reg::R1),
+        reason: reason.into(),
+    }
+}
+
+fn call_err(p: &HelperProto, reason: impl Into<String>) -> ErrorKind {
+    ErrorKind::HelperCall {
+        name: p.name,
+        id: p.id,
+        reason: reason.into(),
+    }
+}
+
+fn arg_reg(i: usize) -> Reg {
+    Reg::new(i as u8 + 1).unwrap_or(Reg::R1)
+}
+
+/// Helpers that hand out a reference the program must release.
+fn acquires(id: i32) -> bool {
+    matches!(id, 84 | 85 | 99 | 131)
+}
+
+/// Helpers whose returned pointer shares its argument's reference.
+fn casts(id: i32) -> bool {
+    matches!(id, 95 | 96 | 98)
+}
+
+/// Helpers that take a callback, which Palisade does not analyse yet.
+fn has_callback(p: &HelperProto) -> bool {
+    p.args.iter().any(|a| matches!(a, Arg::Callback))
+}
+
+/// Checks a call before it happens.
+pub fn check_call(env: &mut Env<'_>, st: &State, idx: usize, target: CallTarget) -> Result<CallPlan, ErrorKind> {
+    match target {
+        CallTarget::Local(_) => {
+            let t = env.cfg.call_target(idx).ok_or(ErrorKind::BadCallTarget { target: -1 })?;
+            let slot = env.slot(t);
+            if env.prog.funcs.iter().any(|f| f.slot == slot && f.global) {
+                return Err(ErrorKind::Unsupported {
+                    what: "calls to global functions (Linux verifies them separately, from BTF types)"
+                        .into(),
+                });
+            }
+            if st.frames.len() >= env.platform.limits.max_frames {
+                return Err(ErrorKind::CallStackTooDeep {
+                    frames: st.frames.len() + 1,
+                });
+            }
+            Ok(CallPlan::Local { target: t })
+        }
+        CallTarget::Kfunc { .. } => Err(ErrorKind::Unsupported {
+            what: "kernel function (kfunc) calls".into(),
+        }),
+        CallTarget::Helper(id) => check_helper(env, st, idx, id).map(CallPlan::Helper),
+    }
+}
+
+fn check_helper(env: &mut Env<'_>, st: &State, _idx: usize, id: i32) -> Result<HelperPlan, ErrorKind> {
+    let p = env.platform.helper(id).ok_or(ErrorKind::UnknownHelper { id })?;
+    let kind = env.prog.kind;
+    if !env.platform.helper_allowed(kind, id) {
+        return Err(ErrorKind::HelperNotAllowed {
+            prog_type: kind.prog_type.name().to_string(),
+            name: p.name,
+            id,
+        });
+    }
+    if p.has(helpers::GPL_ONLY) && !env.prog.gpl {
+        return Err(call_err(p, "GPL-only helper called from a program without a GPL-compatible license"));
+    }
+    if p.has(helpers::MIGHT_SLEEP) && !env.prog.flags.sleepable {
+        return Err(call_err(p, "helper may sleep, but the program is not sleepable"));
+    }
+    if has_callback(p) {
+        return Err(ErrorKind::Unsupported {
+            what: format!("helpers that take callbacks ({})", p.name),
+        });
+    }
+    if p.ret == Ret::Unsupported || p.args.iter().any(|a| matches!(a, Arg::Unsupported | Arg::SpinLock | Arg::Timer | Arg::ConstStr)) {
+        return Err(ErrorKind::Unsupported {
+            what: format!("helper {}#{id} (argument or return types Palisade does not model)", p.name),
+        });
+    }
+    if id == 12 && !st.refs.is_empty() {
+        return Err(call_err(p, "tail call while holding a reference would leak it"));
+    }
+    let mut plan = HelperPlan {
+        id,
+        map: None,
+        stack_touched: Vec::new(),
+        release: None,
+        alloc_size: None,
+        arg_ref: 0,
+        max_size: None,
+    };
+    let mut pending_mem: Option<(usize, Access, bool)> = None;
+    for (i, arg) in p.args.iter().enumerate() {
+        let r = arg_reg(i);
+        let v = *st.reg(r);
+        if !v.is_init() {
+            return Err(ErrorKind::Uninit { reg: r });
+        }
+        match *arg {
+            Arg::Anything => {}
+            Arg::MapPtr => {
+                if v.kind != Kind::MapPtr || v.nullable {
+                    return Err(arg_err(p, i, format!("expected a map pointer, got {v}")));
+                }
+                plan.map = Some(v.aux as usize);
+            }
+            Arg::MapKey | Arg::MapValue { .. } => {
+                let Some(m) = plan.map else {
+                    return Err(arg_err(p, i, "no map argument before the key/value"));
+                };
+                let def = &env.prog.maps[m];
+                let (size, access) = match *arg {
+                    Arg::MapKey => (def.key_size as u64, Access::Read),
+                    Arg::MapValue { uninit: true } => (def.value_size as u64, Access::Write),
+                    _ => (def.value_size as u64, Access::Read),
+                };
+                mem_arg(env, st, p, i, &v, size, access, false, true, &mut plan)?;
+            }
+            Arg::MapValueOrNull => {
+                if !v.is_null() {
+                    let size = plan
+                        .map
+                        .map_or(0, |m| env.prog.maps[m].value_size as u64);
+                    mem_arg(env, st, p, i, &v, size, Access::Read, false, true, &mut plan)?;
+                }
+            }
+            Arg::Ctx { nullable } => {
+                if nullable && v.is_null() {
+                    continue;
+                }
+                if v.kind != Kind::Ctx {
+                    return Err(arg_err(p, i, format!("expected the context, got {v}")));
+                }
+                if v.off != 0 || !v.var.is_const_eq(0) {
+                    return Err(arg_err(p, i, "the context pointer must not be modified"));
+                }
+            }
+            Arg::Mem { access, nullable } => {
+                if v.is_null() && nullable {
+                    pending_mem = Some((i, access, true));
+                    continue;
+                }
+                check_mem_type(p, i, &v)?;
+                pending_mem = Some((i, access, false));
+            }
+            Arg::FixedMem { size, access } => {
+                mem_arg(env, st, p, i, &v, size as u64, access, false, false, &mut plan)?;
+            }
+            Arg::Size { zero_ok } => {
+                let Some((pi, access, is_null)) = pending_mem.take() else {
+                    return Err(arg_err(p, i, "size without a memory argument"));
+                };
+                if v.kind != Kind::Scalar {
+                    return Err(arg_err(p, i, format!("expected a size, got {v}")));
+                }
+                if v.var.s.min < 0 {
+                    return Err(arg_err(p, i, "size may be negative"));
+                }
+                if v.var.u.min == 0 && !zero_ok {
+                    return Err(arg_err(p, i, "size may be zero"));
+                }
+                if v.var.u.max >= MAX_VAR_SIZE {
+                    return Err(arg_err(p, i, "size is unbounded; bound it with `&=` or a comparison"));
+                }
+                let max = v.var.u.max;
+                plan.max_size = Some(max);
+                let pv = *st.reg(arg_reg(pi));
+                if is_null {
+                    if max != 0 {
+                        return Err(arg_err(p, pi, "NULL memory with a size that may be non-zero"));
+                    }
+                    continue;
+                }
+                // Without a constant size the helper's writes are not
+                // tracked exactly: the memory must already be initialised.
+                let access = if v.var.as_const().is_none() && access == Access::Write {
+                    Access::ReadWrite
+                } else {
+                    access
+                };
+                mem_arg(env, st, p, pi, &pv, max, access, zero_ok, p.has(helpers::PKT_ACCESS), &mut plan)?;
+            }
+            Arg::AllocSize => {
+                let Some(c) = v.as_const() else {
+                    return Err(arg_err(p, i, "allocation size must be a known constant"));
+                };
+                plan.alloc_size = Some(c);
+            }
+            Arg::SockCommon | Arg::SockRelease => {
+                if !v.kind.is_socket() || v.nullable {
+                    return Err(arg_err(p, i, format!("expected a socket, got {v}")));
+                }
+                if *arg == Arg::SockRelease {
+                    if v.ref_id == 0 || !st.holds_ref(v.ref_id) {
+                        return Err(arg_err(p, i, "socket is not a referenced one (it was not acquired)"));
+                    }
+                    if v.off != 0 || !v.var.is_const_eq(0) {
+                        return Err(arg_err(p, i, "released pointer must not be modified"));
+                    }
+                    plan.release = Some(v.ref_id);
+                }
+                plan.arg_ref = v.ref_id;
+            }
+            Arg::SocketOrNull => {
+                if !(v.is_null() || (v.kind == Kind::Socket && !v.nullable)) {
+                    return Err(arg_err(p, i, format!("expected a socket or NULL, got {v}")));
+                }
+            }
+            Arg::RingbufRelease => {
+                if v.kind != Kind::Mem || v.nullable || v.ref_id == 0 || !st.holds_ref(v.ref_id) {
+                    return Err(arg_err(p, i, format!("expected a ring buffer sample from ringbuf_reserve, got {v}")));
+                }
+                if v.off != 0 || !v.var.is_const_eq(0) {
+                    return Err(arg_err(p, i, "released pointer must not be modified"));
+                }
+                plan.release = Some(v.ref_id);
+            }
+            Arg::StackOrNull => {
+                if !(v.is_null() || v.kind == Kind::Stack) {
+                    return Err(arg_err(p, i, format!("expected a stack pointer or NULL, got {v}")));
+                }
+            }
+            Arg::Callback | Arg::ConstStr | Arg::SpinLock | Arg::Timer | Arg::Unsupported => {
+                return Err(ErrorKind::Unsupported {
+                    what: format!("argument {} of {}", i + 1, p.name),
+                })
+            }
+        }
+    }
+    if let Some(m) = plan.map {
+        let mt = env.prog.maps[m].map_type;
+        if !maps::compatible(mt, id) {
+            return Err(call_err(p, format!("cannot take a map of type {}", mt.0)));
+        }
+    } else if maps::helper_needs(id).is_some() {
+        return Err(call_err(p, "needs a map argument"));
+    }
+    if id == 81 {
+        // get_local_storage(map, flags): flags must be 0.
+        if st.reg(Reg::R2).as_const() != Some(0) {
+            return Err(call_err(p, "flags must be 0"));
+        }
+    }
+    Ok(plan)
+}
+
+/// Memory-argument pointer types (stack, packet, map value, helper memory).
+fn check_mem_type(p: &HelperProto, i: usize, v: &Value) -> Result<(), ErrorKind> {
+    match v.kind {
+        Kind::Stack | Kind::Packet | Kind::PacketMeta | Kind::MapValue | Kind::Mem if !v.nullable => Ok(()),
+        _ => Err(arg_err(
+            p,
+            i,
+            format!("expected a pointer to stack, packet, map value or memory, got {v}"),
+        )),
+    }
+}
+
+/// A helper reads and/or writes `size` bytes at the pointer `v`.
+#[allow(clippy::too_many_arguments)]
+fn mem_arg(
+    env: &mut Env<'_>,
+    st: &State,
+    p: &HelperProto,
+    i: usize,
+    v: &Value,
+    size: u64,
+    access: Access,
+    zero_ok: bool,
+    pkt_ok: bool,
+    plan: &mut HelperPlan,
+) -> Result<(), ErrorKind> {
+    check_mem_type(p, i, v)?;
+    let oob = |region: Region, off: i64, limit: i64| ErrorKind::OutOfBounds {
+        reg: arg_reg(i),
+        region,
+        off,
+        size,
+        limit,
+    };
+    match v.kind {
+        Kind::Stack => {
+            let frame = v.aux as usize;
+            if frame >= st.frames.len() {
+                return Err(arg_err(p, i, "stack pointer into a frame that has returned"));
+            }
+            let (lo, hi_start) = match v.var.as_const() {
+                Some(c) => {
+                    let o = v.off as i64 + c as i64;
+                    (o, o)
+                }
+                None => {
+                    if v.var.s.max >= MAX_VAR_OFF || v.var.s.min <= -MAX_VAR_OFF {
+                        return Err(arg_err(p, i, "unbounded variable stack offset"));
+                    }
+                    (v.var.s.min + v.off as i64, v.var.s.max + v.off as i64)
+                }
+            };
+            let hi = hi_start + size as i64;
+            if lo < -MAX_STACK || hi > 0 || (size == 0 && !zero_ok) {
+                return Err(oob(Region::Stack, lo, 0));
+            }
+            let fixed = v.var.as_const().is_some();
+            let raw = access == Access::Write && fixed;
+            if !raw {
+                let stack = &st.frames[frame].stack;
+                for o in lo..hi {
+                    let ok = match stack.byte(o) {
+                        Byte::Misc | Byte::Zero | Byte::Spill => true,
+                        Byte::Invalid => env.options.allow_uninit_stack,
+                    };
+                    if !ok {
+                        return Err(arg_err(
+                            p,
+                            i,
+                            format!("reads uninitialised stack at {o} (range {lo}..{hi})"),
+                        ));
+                    }
+                }
+            }
+            let func = st.frames[frame].func;
+            if let Some(d) = env.stack_depth.get_mut(func) {
+                *d = (*d).max((-lo).max(0) as u32);
+            }
+            plan.stack_touched.push((frame, lo, hi));
+        }
+        Kind::Packet | Kind::PacketMeta => {
+            if !pkt_ok || !env.prog.kind.prog_type.direct_packet_read() {
+                return Err(arg_err(p, i, "this helper cannot access packet data directly"));
+            }
+            if access != Access::Read && !env.prog.kind.prog_type.direct_packet_write() {
+                return Err(arg_err(p, i, "this program type cannot write into the packet"));
+            }
+            if v.var.s.min < 0 {
+                return Err(arg_err(p, i, "packet offset may be negative"));
+            }
+            let range = v.aux as i32 as i64;
+            let off = v.off as i64;
+            if off < 0 || range < 0 || off + size as i64 > range {
+                return Err(oob(Region::Packet, off, range.max(0)));
+            }
+        }
+        Kind::MapValue => {
+            let def = &env.prog.maps[v.aux as usize];
+            if access != Access::Read && !def.prog_can_write() {
+                return Err(arg_err(p, i, "helper would write into a read-only map"));
+            }
+            if access != Access::Write && !def.prog_can_read() {
+                return Err(arg_err(p, i, "helper would read a write-only map"));
+            }
+            region(p, i, v, size, def.value_size as i64, Region::MapValue)?;
+        }
+        Kind::Mem => region(p, i, v, size, v.aux as i64, Region::Mem)?,
+        _ => return Err(arg_err(p, i, format!("unexpected pointer {v}"))),
+    }
+    Ok(())
+}
+
+fn region(p: &HelperProto, i: usize, v: &Value, size: u64, limit: i64, r: Region) -> Result<(), ErrorKind> {
+    let off = v.off as i64;
+    if v.var.s.min < 0 {
+        return Err(arg_err(p, i, "pointer offset may be negative"));
+    }
+    if v.var.u.max >= MAX_VAR_OFF as u64 {
+        return Err(arg_err(p, i, "unbounded pointer offset"));
+    }
+    let lo = off + v.var.s.min;
+    let hi = off + v.var.u.max as i64 + size as i64;
+    if lo < 0 || hi > limit {
+        return Err(ErrorKind::OutOfBounds {
+            reg: arg_reg(i),
+            region: r,
+            off: off + v.var.u.max as i64,
+            size,
+            limit,
+        });
+    }
+    Ok(())
+}
+
+/// Executes a checked call.
+pub fn call(
+    env: &mut Env<'_>,
+    mut st: State,
+    idx: usize,
+    _target: CallTarget,
+    facts: &crate::verify::check::Facts,
+) -> Result<Next, ErrorKind> {
+    match &facts.call {
+        Some(CallPlan::Local { target }) => {
+            let depth = st.frames.len();
+            let func = env.cfg.func_of[*target] as usize;
+            let mut frame = Frame::new(func, depth, idx);
+            for r in 1..=5 {
+                frame.regs[r] = st.cur().regs[r];
+            }
+            for r in 0..=5 {
+                st.cur_mut().regs[r] = Value::UNINIT;
+            }
+            st.frames.push(frame);
+            Ok(Next::One(st, *target))
+        }
+        Some(CallPlan::Helper(plan)) => {
+            helper_effect(env, &mut st, idx, plan)?;
+            Ok(Next::One(st, idx + 1))
+        }
+        None => Err(ErrorKind::BadCallTarget { target: -1 }),
+    }
+}
+
+fn helper_effect(env: &mut Env<'_>, st: &mut State, idx: usize, plan: &HelperPlan) -> Result<(), ErrorKind> {
+    let Some(p) = env.platform.helper(plan.id) else {
+        return Err(ErrorKind::UnknownHelper { id: plan.id });
+    };
+    for &(frame, lo, hi) in &plan.stack_touched {
+        if let Some(f) = st.frames.get_mut(frame) {
+            f.stack.clobber(lo, hi);
+        }
+    }
+    if let Some(rid) = plan.release {
+        st.refs.retain(|r| r.id != rid);
+        st.for_each_value_mut(|v| {
+            if v.ref_id == rid {
+                *v = Value::unknown();
+            }
+        });
+    }
+    if p.has(helpers::CHANGES_PKT_DATA) {
+        clear_packet_pointers(st);
+    }
+    for r in 1..=5 {
+        st.cur_mut().regs[r] = Value::UNINIT;
+    }
+    let slot = env.slot(idx);
+    let r0 = match p.ret {
+        Ret::Integer => Value::scalar(integer_result(plan)),
+        Ret::Void => Value::UNINIT,
+        Ret::MapValue | Ret::MapValueOrNull => {
+            let m = plan.map.ok_or(ErrorKind::HelperCall {
+                name: p.name,
+                id: p.id,
+                reason: "returns a map value but takes no map".into(),
+            })?;
+            let def = &env.prog.maps[m];
+            let nullable = p.ret == Ret::MapValueOrNull;
+            if def.map_type.is_map_of_maps() {
+                let inner = def.inner.ok_or(ErrorKind::Unsupported {
+                    what: "map-in-map without an inner map template".into(),
+                })?;
+                let mut v = Value::pointer(Kind::MapPtr, inner as u32);
+                v.nullable = nullable;
+                v.id = env.new_id();
+                v
+            } else if matches!(def.map_type, MapType::SOCKMAP | MapType::SOCKHASH) {
+                let id = env.new_id();
+                st.refs.push(RefEntry {
+                    id,
+                    acquired_at: slot,
+                });
+                let mut v = Value::pointer(Kind::Socket, 0);
+                v.nullable = true;
+                v.id = id;
+                v.ref_id = id;
+                v
+            } else if def.map_type == MapType::XSKMAP {
+                return Err(ErrorKind::Unsupported {
+                    what: "lookups in XSK maps".into(),
+                });
+            } else {
+                let mut v = Value::pointer(Kind::MapValue, m as u32);
+                v.nullable = nullable;
+                if nullable {
+                    v.id = env.new_id();
+                }
+                v
+            }
+        }
+        Ret::SocketOrNull | Ret::TcpSockOrNull | Ret::SockCommonOrNull => {
+            let kind = match p.ret {
+                Ret::SocketOrNull => Kind::Socket,
+                Ret::TcpSockOrNull => Kind::TcpSock,
+                _ => Kind::SockCommon,
+            };
+            let mut v = Value::pointer(kind, 0);
+            v.nullable = true;
+            v.id = env.new_id();
+            if acquires(p.id) {
+                v.ref_id = v.id;
+                st.refs.push(RefEntry {
+                    id: v.id,
+                    acquired_at: slot,
+                });
+            } else if casts(p.id) {
+                v.ref_id = plan.arg_ref;
+            }
+            v
+        }
+        Ret::RingbufMemOrNull => {
+            let size = plan.alloc_size.unwrap_or(0);
+            if size >= MAX_VAR_SIZE {
+                return Err(ErrorKind::HelperCall {
+                    name: p.name,
+                    id: p.id,
+                    reason: "allocation too large".into(),
+                });
+            }
+            let mut v = Value::pointer(Kind::Mem, size as u32);
+            v.nullable = true;
+            v.id = env.new_id();
+            v.ref_id = v.id;
+            st.refs.push(RefEntry {
+                id: v.id,
+                acquired_at: slot,
+            });
+            v
+        }
+        Ret::Unsupported => {
+            return Err(ErrorKind::Unsupported {
+                what: format!("return type of {}", p.name),
+            })
+        }
+    };
+    st.cur_mut().regs[0] = r0;
+    Ok(())
+}
+
+/// The integer a helper returns: unknown, except for helpers whose result
+/// is bounded by their size argument (string and stack copies).
+fn integer_result(plan: &HelperPlan) -> Scalar {
+    match plan.id {
+        // get_stack, get_task_stack, probe_read_str, probe_read_user_str,
+        // probe_read_kernel_str: a length up to the buffer size, or -errno.
+        67 | 141 | 45 | 114 | 115 => match plan.max_size {
+            Some(m) if m < MAX_VAR_SIZE => Scalar::srange(-4095, m as i64).unwrap_or(Scalar::unknown()),
+            _ => Scalar::unknown(),
+        },
+        _ => Scalar::unknown(),
+    }
+}
+
+/// Checks an `exit`: what may be returned, and that no reference leaks.
+pub fn check_exit(env: &Env<'_>, st: &State) -> Result<(), ErrorKind> {
+    let r0 = *st.reg(Reg::R0);
+    if st.depth() > 0 {
+        if r0.kind == Kind::Stack {
+            return Err(ErrorKind::ReturnValue {
+                reason: "is a stack pointer; a function cannot return one to its caller".into(),
+            });
+        }
+        return Ok(());
+    }
+    if let Some((lo, hi)) = env.platform.return_range(env.prog.kind) {
+        if r0.kind != Kind::Scalar {
+            return Err(ErrorKind::ReturnValue {
+                reason: format!("is not a known value ({r0}); expected a number in [{lo}, {hi}]"),
+            });
+        }
+        if r0.var.s.min < lo || r0.var.s.max > hi {
+            return Err(ErrorKind::ReturnValue {
+                reason: format!(
+                    "has smin={} smax={}, should have been in [{lo}, {hi}]",
+                    r0.var.s.min, r0.var.s.max
+                ),
+            });
+        }
+    }
+    if let Some(r) = st.refs.first() {
+        return Err(ErrorKind::ReferenceLeak {
+            acquired_at: r.acquired_at,
+        });
+    }
+    Ok(())
+}
+
+/// `exit`: return to the caller, or end the program.
+pub fn exit(mut st: State) -> Next {
+    if st.depth() == 0 {
+        return Next::Exit;
+    }
+    let r0 = *st.reg(Reg::R0);
+    match st.frames.pop() {
+        Some(callee) => {
+            st.cur_mut().regs[0] = r0;
+            Next::One(st, callee.callsite + 1)
+        }
+        None => Next::Exit,
+    }
+}
+
+/// Checks a legacy packet load (`ld_abs`/`ld_ind`).
+pub fn check_ld_abs(env: &Env<'_>, st: &State) -> Result<(), ErrorKind> {
+    if !matches!(
+        env.prog.kind.prog_type,
+        ProgType::SocketFilter | ProgType::SchedCls | ProgType::SchedAct
+    ) {
+        return Err(ErrorKind::InvalidAccess {
+            reg: Reg::R6,
+            reason: "ld_abs/ld_ind are not allowed for this program type".into(),
+        });
+    }
+    if let Some(r) = st.refs.first() {
+        return Err(ErrorKind::ReferenceLeak {
+            acquired_at: r.acquired_at,
+        });
+    }
+    let ctx = *st.reg(Reg::R6);
+    if ctx.kind != Kind::Ctx {
+        return Err(ErrorKind::InvalidAccess {
+            reg: Reg::R6,
+            reason: "ld_abs/ld_ind need the context (skb) in r6".into(),
+        });
+    }
+    if ctx.off != 0 || !ctx.var.is_const_eq(0) {
+        return Err(ErrorKind::InvalidAccess {
+            reg: Reg::R6,
+            reason: "the context pointer in r6 must not be modified".into(),
+        });
+    }
+    Ok(())
+}
+
+/// `r0 = *(size *)skb[...]`: a hidden helper call (`r1`-`r5` clobbered).
+pub fn ld_abs(st: &mut State) {
+    for r in 1..=5 {
+        st.cur_mut().regs[r] = Value::UNINIT;
+    }
+    st.cur_mut().regs[0] = Value::unknown();
+}
