@@ -46,7 +46,10 @@ const BAD: &str = "set trusted = { 10.0.0.0/8 }\n\npolicy web on ingress {\n  ap
 
 #[test]
 fn check_passes_the_samples() {
-    let files: Vec<String> = samples().iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let files: Vec<String> = samples()
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
     let mut args = vec!["check"];
     args.extend(files.iter().map(String::as_str));
     let out = palisade(&args);
@@ -61,9 +64,15 @@ fn check_reports_every_error_rustc_style_and_exits_1() {
     let out = palisade(&["check", &file]);
     assert_eq!(code(&out), 1);
     let err = stderr(&out);
-    assert!(err.contains("error[unknown-set]: unknown set `trustd`"), "{err}");
+    assert!(
+        err.contains("error[unknown-set]: unknown set `trustd`"),
+        "{err}"
+    );
     assert!(err.contains(&format!("{file}:5:18")), "{err}");
-    assert!(err.contains("5 |   allow tcp from trustd to port 443"), "{err}");
+    assert!(
+        err.contains("5 |   allow tcp from trustd to port 443"),
+        "{err}"
+    );
     assert!(err.contains("^^^^^^ no set has this name"), "{err}");
     assert!(err.contains("= help: did you mean `trusted`?"), "{err}");
     assert!(err.contains("error[missing-default]"), "{err}");
@@ -79,7 +88,10 @@ fn check_json_is_one_document() {
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON on stdout");
     assert_eq!(json["errors"], 2);
     let diagnostics = json["files"][0]["diagnostics"].as_array().unwrap();
-    let unknown = diagnostics.iter().find(|d| d["code"] == "unknown-set").unwrap();
+    let unknown = diagnostics
+        .iter()
+        .find(|d| d["code"] == "unknown-set")
+        .unwrap();
     assert_eq!(unknown["range"]["start"]["line"], 5);
     assert_eq!(unknown["range"]["start"]["column"], 18);
     assert_eq!(unknown["help"], "did you mean `trusted`?");
@@ -91,7 +103,11 @@ fn missing_files_are_environment_errors() {
         let out = palisade(&[verb, "/nonexistent/policy.pol"]);
         assert_eq!(code(&out), 2, "{verb}: {}", stderr(&out));
     }
-    let out = palisade(&["explain", "/nonexistent/policy.pol", "tcp 10.0.0.1:1 -> 10.0.0.2:2"]);
+    let out = palisade(&[
+        "explain",
+        "/nonexistent/policy.pol",
+        "tcp 10.0.0.1:1 -> 10.0.0.2:2",
+    ]);
     assert_eq!(code(&out), 2);
 }
 
@@ -102,8 +118,16 @@ fn fmt_check_then_fmt_then_check_again() {
     let file = write(&dir, "messy.pol", messy);
     let out = palisade(&["fmt", "--check", &file]);
     assert_eq!(code(&out), 1);
-    assert!(stdout(&out).contains("not formatted (first difference at line 1)"), "{}", stdout(&out));
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), messy, "--check must not write");
+    assert!(
+        stdout(&out).contains("not formatted (first difference at line 1)"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        messy,
+        "--check must not write"
+    );
 
     let out = palisade(&["fmt", &file]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -124,7 +148,11 @@ fn fmt_leaves_files_with_syntax_errors_alone() {
     let file = write(&dir, "broken.pol", broken);
     let out = palisade(&["fmt", &file]);
     assert_eq!(code(&out), 1);
-    assert!(stderr(&out).contains("error[unexpected-token]"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("error[unexpected-token]"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), broken);
 }
 
@@ -135,9 +163,18 @@ fn explain_names_the_deciding_rule_its_line_and_the_rules_tried() {
     let out = palisade(&["explain", &web, "tcp 10.240.3.1:60000 -> 10.1.4.7:8081"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("tried line 10: deny from blocked count log"), "{text}");
-    assert!(text.contains("no match: source address not matched"), "{text}");
-    assert!(text.contains("matched at line 12: allow tcp from nodes to port 8081"), "{text}");
+    assert!(
+        text.contains("tried line 10: deny from blocked count log"),
+        "{text}"
+    );
+    assert!(
+        text.contains("no match: source address not matched"),
+        "{text}"
+    );
+    assert!(
+        text.contains("matched at line 12: allow tcp from nodes to port 8081"),
+        "{text}"
+    );
     assert!(text.contains("verdict: allow"), "{text}");
 
     let out = palisade(&["explain", "--json", &web, "udp 192.0.2.1:5 -> 10.1.4.7:53"]);
@@ -159,8 +196,14 @@ fn explain_shows_audit_mode() {
     ]);
     let text = stdout(&out);
     assert!(text.contains("policy payments_out on egress"), "{text}");
-    assert!(!text.contains("payments_in"), "ingress policies do not see egress packets: {text}");
-    assert!(text.contains("verdict: deny (audit mode: logged and counted, allow in effect)"), "{text}");
+    assert!(
+        !text.contains("payments_in"),
+        "ingress policies do not see egress packets: {text}"
+    );
+    assert!(
+        text.contains("verdict: deny (audit mode: logged and counted, allow in effect)"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -170,20 +213,41 @@ fn explain_rejects_bad_packets_and_unknown_programs() {
     let out = palisade(&["explain", &web, "tcp 10.0.0.1 -> 10.0.0.2:443"]);
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("<packet>:1:5"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("a tcp packet needs a source port"), "{}", stderr(&out));
-    let out = palisade(&["explain", "--policy", "wbe", &web, "tcp 10.0.0.1:1 -> 10.0.0.2:443"]);
+    assert!(
+        stderr(&out).contains("a tcp packet needs a source port"),
+        "{}",
+        stderr(&out)
+    );
+    let out = palisade(&[
+        "explain",
+        "--policy",
+        "wbe",
+        &web,
+        "tcp 10.0.0.1:1 -> 10.0.0.2:443",
+    ]);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains("did you mean `web`?"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did you mean `web`?"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn test_runs_the_samples() {
-    let files: Vec<String> = samples().iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let files: Vec<String> = samples()
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
     let mut args = vec!["test"];
     args.extend(files.iter().map(String::as_str));
     let out = palisade(&args);
     assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
-    assert!(stdout(&out).contains("test result: ok."), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("test result: ok."),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -198,15 +262,29 @@ fn failing_expectations_show_packet_expected_actual_and_rule() {
     assert_eq!(code(&out), 1);
     let text = stdout(&out);
     assert!(text.contains("test t ... FAILED"), "{text}");
-    assert!(text.contains(&format!("{file}:8:3: expect p allow tcp 10.0.0.1:1 -> 10.0.0.2:53")), "{text}");
-    assert!(text.contains("packet:   tcp 10.0.0.1:1 -> 10.0.0.2:53"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{file}:8:3: expect p allow tcp 10.0.0.1:1 -> 10.0.0.2:53"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("packet:   tcp 10.0.0.1:1 -> 10.0.0.2:53"),
+        "{text}"
+    );
     assert!(text.contains("expected: allow"), "{text}");
-    assert!(text.contains("actual:   deny, decided by line 4: `default deny`"), "{text}");
+    assert!(
+        text.contains("actual:   deny, decided by line 4: `default deny`"),
+        "{text}"
+    );
     assert!(text.contains("1 expectation held; 1 failed"), "{text}");
 
     let out = palisade(&["test", "--json", &file]);
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!((json["passed"].as_u64(), json["failed"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(
+        (json["passed"].as_u64(), json["failed"].as_u64()),
+        (Some(1), Some(1))
+    );
 }
 
 #[test]

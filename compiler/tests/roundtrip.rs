@@ -224,7 +224,7 @@ fn rule(guard: bool) -> impl Strategy<Value = String> {
             if let Some(t) = to {
                 s.push_str(&format!(" to {t}"));
             }
-            s.push_str(&mods);
+            s.push_str(mods);
             s
         })
 }

@@ -2,3 +2,4 @@
 
 pub mod kernel;
 pub mod sys;
+pub mod vm;

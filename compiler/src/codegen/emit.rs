@@ -214,6 +214,7 @@ impl Emitter {
     pub fn finish(mut self) -> Result<Code, EmitError> {
         self.thread_jumps();
         self.drop_unreachable();
+        self.invert_branches_over_gotos();
         self.drop_jumps_to_next();
         self.resolve()
     }
@@ -270,6 +271,46 @@ impl Emitter {
             }
         }
         self.retain(|i| reachable[i]);
+    }
+
+    /// `if c goto L1; goto L2; L1:` becomes `if !c goto L2; L1:` (the
+    /// `goto` is then dropped as a jump to the next instruction).
+    fn invert_branches_over_gotos(&mut self) {
+        for i in 0..self.items.len().saturating_sub(1) {
+            let (Target::Jump(l1), Target::Jump(l2)) =
+                (self.items[i].target, self.items[i + 1].target)
+            else {
+                continue;
+            };
+            let Insn::Jmp {
+                width,
+                cond,
+                dst,
+                src,
+                off,
+            } = self.items[i].insn
+            else {
+                continue;
+            };
+            let next_is_goto = matches!(self.items[i + 1].insn, Insn::Ja { .. });
+            let skips_goto = self.labels[l1.0 as usize] == Some(i + 2);
+            // Another jump into the `goto` would lose its target.
+            let goto_is_target = self.labels.iter().any(|l| *l == Some(i + 1));
+            if let (true, true, false, Some(negated)) =
+                (next_is_goto, skips_goto, goto_is_target, cond.negate())
+            {
+                self.items[i].insn = Insn::Jmp {
+                    width,
+                    cond: negated,
+                    dst,
+                    src,
+                    off,
+                };
+                self.items[i].target = Target::Jump(l2);
+                // The old goto now jumps to the next instruction.
+                self.items[i + 1].target = Target::Jump(l1);
+            }
+        }
     }
 
     /// Removes `goto next`.
@@ -381,8 +422,7 @@ mod tests {
         e.bind(out);
         e.emit(Insn::Exit);
         let code = e.finish().unwrap();
-        let expect =
-            assemble_insns("top: r0 = 1\nif r1 == 0 goto out\ngoto top\nout: exit\n").unwrap();
+        let expect = assemble_insns("top: r0 = 1\nif r1 != 0 goto top\nexit\n").unwrap();
         assert_eq!(code.insns, expect, "{}", text(&code));
     }
 
@@ -402,6 +442,25 @@ mod tests {
         e.emit(Insn::Exit);
         let code = e.finish().unwrap();
         let expect = assemble_insns("if r1 == 0 goto b\nr0 = 2\nexit\nb: r0 = 1\nexit\n").unwrap();
+        assert_eq!(code.insns, expect, "{}", text(&code));
+    }
+
+    #[test]
+    fn branches_over_gotos_are_inverted() {
+        let mut e = Emitter::new();
+        let fail = e.label();
+        let done = e.label();
+        e.jump_if(JmpCond::Eq, Reg::R0, Operand::Imm(0), fail);
+        e.goto(done);
+        e.bind(fail);
+        e.mov_imm(Reg::R0, 2);
+        e.emit(Insn::Exit);
+        e.bind(done);
+        e.mov_imm(Reg::R0, 1);
+        e.emit(Insn::Exit);
+        let code = e.finish().unwrap();
+        let expect =
+            assemble_insns("if r0 != 0 goto done\nr0 = 2\nexit\ndone: r0 = 1\nexit\n").unwrap();
         assert_eq!(code.insns, expect, "{}", text(&code));
     }
 

@@ -92,7 +92,8 @@ pub fn emit_filter(v: &Validated<'_>, plan: &MapPlan, program_index: u32) -> Emi
         v4: e.label(),
         v6: e.label(),
     };
-    let outcome_labels: Vec<Label> = ir.outcomes.iter().map(|_| e.label()).collect();
+    let outcome_labels: Vec<[Label; 2]> =
+        ir.outcomes.iter().map(|_| [e.label(), e.label()]).collect();
     let mut g = Gen {
         e,
         ir,
@@ -100,14 +101,15 @@ pub fn emit_filter(v: &Validated<'_>, plan: &MapPlan, program_index: u32) -> Emi
         program_index,
         outcome_labels,
     };
-    g.e.at(ir.outcomes.first().map(|o| loc(o.line, o.column)));
+    g.e.at(Some(loc(ir.line, 1)));
     frame::emit_parser(&mut g.e, ir.hook.ctx(), needs, &exits);
     for (family, label) in [(Family::V4, exits.v4), (Family::V6, exits.v6)] {
         g.e.bind(label);
         g.family(family);
     }
     g.e.bind(exits.malformed);
-    let malformed = g.outcome_labels[ir.malformed_outcome().0 as usize];
+    // The malformed outcome never logs, so its IPv4 block serves.
+    let malformed = g.outcome_label(ir.malformed_outcome(), Family::V4);
     g.e.goto(malformed);
     g.e.bind(exits.not_ip);
     g.e.mov_imm(R0, i64::from(ir.hook.verdicts().pass));
@@ -127,12 +129,14 @@ struct Gen<'a> {
     ir: &'a FilterIr,
     plan: &'a MapPlan,
     program_index: u32,
-    outcome_labels: Vec<Label>,
+    /// Per outcome, the block's label for IPv4 and IPv6 packets (the same
+    /// block unless the outcome logs, whose event needs the family).
+    outcome_labels: Vec<[Label; 2]>,
 }
 
 impl Gen<'_> {
-    fn outcome_label(&self, id: OutcomeId) -> Label {
-        self.outcome_labels[id.0 as usize]
+    fn outcome_label(&self, id: OutcomeId, family: Family) -> Label {
+        self.outcome_labels[id.0 as usize][family_index(family)]
     }
 
     /// Protocol dispatch and chains of one family.
@@ -166,23 +170,23 @@ impl Gen<'_> {
             for test in &rule.tests {
                 self.test(chain.family, test, next);
             }
-            self.decide(rule.outcome);
+            self.decide(rule.outcome, chain.family);
             self.e.bind(next);
         }
         let d = self.ir.default_outcome();
         let o = &self.ir.outcomes[d.0 as usize];
         self.e.at(Some(loc(o.line, o.column)));
-        self.decide(d);
+        self.decide(d, chain.family);
     }
 
     /// Jumps to an outcome, or inlines it when it is only `r0 = K; exit`.
-    fn decide(&mut self, id: OutcomeId) {
+    fn decide(&mut self, id: OutcomeId, family: Family) {
         let o = &self.ir.outcomes[id.0 as usize];
         if !o.count && !o.log {
             self.e.mov_imm(R0, i64::from(self.return_code(o)));
             self.e.emit(Insn::Exit);
         } else {
-            self.e.goto(self.outcome_label(id));
+            self.e.goto(self.outcome_label(id, family));
         }
     }
 
@@ -195,23 +199,34 @@ impl Gen<'_> {
         }
     }
 
-    /// The block of an outcome: count, log, return.
+    /// The block(s) of an outcome: count, log, return. An outcome that
+    /// logs gets one block per family, since the event holds addresses.
     fn outcome(&mut self, id: OutcomeId) {
         let o = self.ir.outcomes[id.0 as usize].clone();
         self.e.at(Some(loc(o.line, o.column)));
-        self.e.bind(self.outcome_label(id));
-        if o.count {
-            if let Some(map) = self.plan.counters(&self.ir.name) {
-                self.count(map, id);
+        let families: &[Family] = if o.log {
+            &[Family::V4, Family::V6]
+        } else {
+            &[Family::V4]
+        };
+        for &family in families {
+            self.e.bind(self.outcome_label(id, family));
+            if !o.log {
+                self.e.bind(self.outcome_label(id, Family::V6));
             }
-        }
-        if o.log {
-            if let Some(map) = self.plan.events() {
-                self.log(map, id, &o);
+            if o.count {
+                if let Some(map) = self.plan.counters(&self.ir.name) {
+                    self.count(map, id);
+                }
             }
+            if o.log {
+                if let Some(map) = self.plan.events() {
+                    self.log(map, id, &o, family);
+                }
+            }
+            self.e.mov_imm(R0, i64::from(self.return_code(&o)));
+            self.e.emit(Insn::Exit);
         }
-        self.e.mov_imm(R0, i64::from(self.return_code(&o)));
-        self.e.emit(Insn::Exit);
     }
 
     fn count(&mut self, map: usize, id: OutcomeId) {
@@ -230,7 +245,9 @@ impl Gen<'_> {
         self.e.bind(skip);
     }
 
-    fn log(&mut self, map: usize, id: OutcomeId, o: &Outcome) {
+    /// Sends the 48-byte event (layout in [`frame::event`]); the protocol
+    /// byte was stored while parsing.
+    fn log(&mut self, map: usize, id: OutcomeId, o: &Outcome, family: Family) {
         let ev = slot::EVENT;
         self.e
             .store_imm(Size::W, FP, ev + event::PROGRAM, self.program_index as i32);
@@ -242,6 +259,26 @@ impl Gen<'_> {
             .store_imm(Size::B, FP, ev + event::FLAGS, i32::from(self.ir.audit));
         self.e.store(Size::H, FP, ev + event::SPORT, Reg::R6);
         self.e.store(Size::H, FP, ev + event::DPORT, Reg::R7);
+        match family {
+            Family::V4 => {
+                self.e.store_imm(Size::B, FP, ev + event::FAMILY, 4);
+                self.e.store(Size::W, FP, ev + event::SRC, Reg::R8);
+                self.e.store(Size::W, FP, ev + event::DST, Reg::R9);
+                for off in [4, 8, 12] {
+                    self.e.store_imm(Size::W, FP, ev + event::SRC + off, 0);
+                    self.e.store_imm(Size::W, FP, ev + event::DST + off, 0);
+                }
+            }
+            Family::V6 => {
+                self.e.store_imm(Size::B, FP, ev + event::FAMILY, 6);
+                for (key, at) in [(slot::KEY6_SRC, event::SRC), (slot::KEY6_DST, event::DST)] {
+                    for word in 0..4 {
+                        self.e.load(Size::W, R1, FP, key + 4 + 4 * word);
+                        self.e.store(Size::W, FP, ev + at + 4 * word, R1);
+                    }
+                }
+            }
+        }
         self.e.load_map(R1, map);
         self.e.emit(alu64(AluOp::Mov, R2, Operand::Reg(FP)));
         self.e.alu(AluOp::Add, R2, Operand::Imm(i32::from(ev)));
@@ -415,6 +452,13 @@ impl Gen<'_> {
             }
         }
         self.e.bind(ok);
+    }
+}
+
+fn family_index(family: Family) -> usize {
+    match family {
+        Family::V4 => 0,
+        Family::V6 => 1,
     }
 }
 

@@ -75,7 +75,8 @@ pub struct Needs {
     /// Store IPv4 LPM keys for source/destination set lookups.
     pub key4_src: bool,
     pub key4_dst: bool,
-    /// Fill the family, protocol and addresses of the `log` event.
+    /// Store the protocol into the `log` event (the rest is filled when
+    /// an event is sent).
     pub event: bool,
     /// Store a zero at [`slot::ZERO_KEY`].
     pub zero_key: bool,
@@ -143,25 +144,28 @@ pub fn emit_parser(e: &mut Emitter, ctx: Ctx, needs: Needs, exits: &Exits) {
     if needs.zero_key {
         e.store_imm(Size::W, FP, slot::ZERO_KEY, 0);
     }
-    // Ethernet.
+    // Ethernet, then up to two VLAN tags (802.1ad outer, 802.1Q inner, in
+    // any order). IP EtherTypes are tested first: untagged is the common
+    // case.
     ensure(e, R2, 14, exits.not_ip);
     e.load(Size::H, R5, R2, 12);
     e.alu(AluOp::Add, R2, imm(14));
-    // Up to two VLAN tags (802.1ad outer, 802.1Q inner, in any order).
+    let ipv4 = e.label();
+    let ipv6 = e.label();
     for _ in 0..2 {
-        let no_tag = e.label();
         let tag = e.label();
+        e.jump_if(JmpCond::Eq, R5, imm(net16(ETH_P_IP)), ipv4);
+        e.jump_if(JmpCond::Eq, R5, imm(net16(ETH_P_IPV6)), ipv6);
         e.jump_if(JmpCond::Eq, R5, imm(net16(ETH_P_8021Q)), tag);
-        e.jump_if(JmpCond::Ne, R5, imm(net16(ETH_P_8021AD)), no_tag);
+        e.jump_if(JmpCond::Ne, R5, imm(net16(ETH_P_8021AD)), exits.not_ip);
         e.bind(tag);
         ensure(e, R2, 4, exits.not_ip);
         e.load(Size::H, R5, R2, 2);
         e.alu(AluOp::Add, R2, imm(4));
-        e.bind(no_tag);
     }
-    let ipv6 = e.label();
     e.jump_if(JmpCond::Eq, R5, imm(net16(ETH_P_IPV6)), ipv6);
     e.jump_if(JmpCond::Ne, R5, imm(net16(ETH_P_IP)), exits.not_ip);
+    e.bind(ipv4);
     emit_ipv4(e, needs, exits);
     e.bind(ipv6);
     emit_ipv6(e, needs, exits);
@@ -182,25 +186,20 @@ fn ensure(e: &mut Emitter, cursor: Reg, n: i32, fail: Label) {
 /// continues with the transport header.
 fn emit_ipv4(e: &mut Emitter, needs: Needs, exits: &Exits) {
     ensure(e, R2, 20, exits.malformed);
-    // Version and header length.
+    // Version 4 and a header length of at least 5 words: the first byte
+    // is 0x45..=0x4f.
     e.load(Size::B, R4, R2, 0);
-    e.emit(alu(AluOp::Mov, R1, reg(R4)));
-    e.alu(AluOp::And, R1, imm(0xf0));
-    e.jump_if(JmpCond::Ne, R1, imm(0x40), exits.malformed);
+    e.jump_if(JmpCond::Lt, R4, imm(0x45), exits.malformed);
+    e.jump_if(JmpCond::Gt, R4, imm(0x4f), exits.malformed);
     e.alu(AluOp::And, R4, imm(0x0f));
-    e.jump_if(JmpCond::Lt, R4, imm(5), exits.malformed);
     e.alu(AluOp::Lsh, R4, imm(2));
     e.load(Size::B, R5, R2, 9);
     e.load(Size::W, R8, R2, 12);
     e.load(Size::W, R9, R2, 16);
-    // Fragment offset (13 bits) != 0: a non-first fragment.
+    // Fragment offset (13 bits) != 0: a non-first fragment. The mask is
+    // 0x1fff in network byte order, as the halfword reads in memory order.
     e.load(Size::H, R0, R2, 6);
-    e.emit(Insn::Endian {
-        op: EndianOp::ToBe,
-        bits: 16,
-        dst: R0,
-    });
-    e.alu(AluOp::And, R0, imm(0x1fff));
+    e.alu(AluOp::And, R0, imm(net16(0x1fff)));
     // r2 = start of the transport header; it must lie inside the packet.
     e.alu(AluOp::Add, R2, reg(R4));
     e.jump_if(JmpCond::Gt, R2, reg(R3), exits.malformed);
@@ -213,14 +212,7 @@ fn emit_ipv4(e: &mut Emitter, needs: Needs, exits: &Exits) {
         e.store(Size::W, FP, slot::KEY4_DST + 4, R9);
     }
     if needs.event {
-        e.store_imm(Size::B, FP, slot::EVENT + event::FAMILY, 4);
         e.store(Size::B, FP, slot::EVENT + event::PROTOCOL, R5);
-        e.store(Size::W, FP, slot::EVENT + event::SRC, R8);
-        e.store(Size::W, FP, slot::EVENT + event::DST, R9);
-        for off in [4, 8, 12] {
-            e.store_imm(Size::W, FP, slot::EVENT + event::SRC + off, 0);
-            e.store_imm(Size::W, FP, slot::EVENT + event::DST + off, 0);
-        }
     }
     emit_transport(e, 1, exits.malformed, exits.v4);
 }
@@ -238,15 +230,6 @@ fn emit_ipv6(e: &mut Emitter, needs: Needs, exits: &Exits) {
         for word in 0..4 {
             e.load(Size::W, R4, R2, from + 4 * word);
             e.store(Size::W, FP, key + 4 + 4 * word, R4);
-        }
-    }
-    if needs.event {
-        e.store_imm(Size::B, FP, slot::EVENT + event::FAMILY, 6);
-        for (key, at) in [(slot::KEY6_SRC, event::SRC), (slot::KEY6_DST, event::DST)] {
-            for word in 0..4 {
-                e.load(Size::W, R4, FP, key + 4 + 4 * word);
-                e.store(Size::W, FP, slot::EVENT + at + 4 * word, R4);
-            }
         }
     }
     e.alu(AluOp::Add, R2, imm(40));

@@ -130,6 +130,8 @@ pub struct Chain {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FilterIr {
     pub name: String,
+    /// The program's source line (the parser's code is attributed to it).
+    pub line: u32,
     pub hook: FilterHook,
     pub audit: bool,
     /// Number of model rules (outcomes `0..rule_count`).

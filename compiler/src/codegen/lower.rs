@@ -29,6 +29,7 @@ pub fn lower_filter(
     plan: &MapPlan,
     column: &dyn Fn(Span) -> u32,
     name: &str,
+    line: u32,
     hook: FilterHook,
     filter: &Filter,
 ) -> FilterIr {
@@ -102,6 +103,7 @@ pub fn lower_filter(
     }
     let mut ir = FilterIr {
         name: name.to_string(),
+        line,
         hook,
         audit: filter.audit,
         rule_count: filter.rules.len() as u32,

@@ -127,15 +127,27 @@ pub fn compile(checked: &Checked, source: &Source<'_>) -> Result<Compiled, Codeg
     for (index, program) in checked.programs.iter().enumerate() {
         match &program.kind {
             ProgramKind::Policy(p) => {
-                let ir =
-                    lower::lower_filter(&plan, &column, &program.name, FilterHook::Tc, &p.filter);
+                let ir = lower::lower_filter(
+                    &plan,
+                    &column,
+                    &program.name,
+                    program.line,
+                    FilterHook::Tc,
+                    &p.filter,
+                );
                 let v = ir::validate(&ir)?;
                 let e = filter::emit_filter(&v, &plan, index as u32);
                 programs.push(finish(&program.name, program.name.clone(), SECTION_TC, e)?);
             }
             ProgramKind::Guard(g) => {
-                let ir =
-                    lower::lower_filter(&plan, &column, &program.name, FilterHook::Xdp, &g.filter);
+                let ir = lower::lower_filter(
+                    &plan,
+                    &column,
+                    &program.name,
+                    program.line,
+                    FilterHook::Xdp,
+                    &g.filter,
+                );
                 let v = ir::validate(&ir)?;
                 let e = filter::emit_filter(&v, &plan, index as u32);
                 programs.push(finish(&program.name, program.name.clone(), SECTION_XDP, e)?);

@@ -54,6 +54,10 @@ pub struct Cidr4 {
     len: u8,
 }
 
+#[expect(
+    clippy::len_without_is_empty,
+    reason = "`len` is the prefix length, not a size"
+)]
 impl Cidr4 {
     /// The network of `addr/len`, with host bits cleared. `None` if
     /// `len > 32`.
@@ -98,6 +102,10 @@ pub struct Cidr6 {
     len: u8,
 }
 
+#[expect(
+    clippy::len_without_is_empty,
+    reason = "`len` is the prefix length, not a size"
+)]
 impl Cidr6 {
     /// The network of `addr/len`, with host bits cleared. `None` if
     /// `len > 128`.

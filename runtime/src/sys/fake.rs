@@ -26,6 +26,16 @@ pub enum Call {
         fd: i32,
         data: Vec<u8>,
     },
+    Attach {
+        fd: i32,
+        target: i32,
+        attach_type: u32,
+    },
+    Detach {
+        fd: i32,
+        target: i32,
+        attach_type: u32,
+    },
     Close(i32),
 }
 
@@ -138,6 +148,24 @@ impl Bpf for FakeBpf {
             command: "BPF_PROG_TEST_RUN",
             errno: libc::ENOTSUP,
         })
+    }
+
+    fn prog_attach(&self, prog: &Fd, target: i32, attach_type: u32) -> Result<(), SysError> {
+        self.record(Call::Attach {
+            fd: prog.raw(),
+            target,
+            attach_type,
+        });
+        Ok(())
+    }
+
+    fn prog_detach(&self, prog: &Fd, target: i32, attach_type: u32) -> Result<(), SysError> {
+        self.record(Call::Detach {
+            fd: prog.raw(),
+            target,
+            attach_type,
+        });
+        Ok(())
     }
 
     fn prog_load(&self, req: &ProgLoad) -> ProgLoadOutcome {

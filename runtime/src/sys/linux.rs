@@ -11,7 +11,20 @@ const BPF_MAP_CREATE: i64 = 0;
 const BPF_MAP_LOOKUP_ELEM: i64 = 1;
 const BPF_MAP_UPDATE_ELEM: i64 = 2;
 const BPF_PROG_LOAD: i64 = 5;
+const BPF_PROG_ATTACH: i64 = 8;
+const BPF_PROG_DETACH: i64 = 9;
 const BPF_PROG_TEST_RUN: i64 = 10;
+const BPF_F_ALLOW_MULTI: u32 = 2;
+
+#[repr(C)]
+#[derive(Default)]
+struct AttachAttr {
+    target_fd: u32,
+    attach_bpf_fd: u32,
+    attach_type: u32,
+    attach_flags: u32,
+    replace_bpf_fd: u32,
+}
 const BPF_MAP_FREEZE: i64 = 22;
 
 #[repr(C)]
@@ -247,6 +260,37 @@ impl Bpf for Kernel {
             duration_ns: attr.duration,
             data_out,
         })
+    }
+
+    fn prog_attach(&self, prog: &Fd, target: i32, attach_type: u32) -> Result<(), SysError> {
+        let mut attr = AttachAttr {
+            target_fd: target as u32,
+            attach_bpf_fd: prog.raw() as u32,
+            attach_type,
+            attach_flags: BPF_F_ALLOW_MULTI,
+            replace_bpf_fd: 0,
+        };
+        Kernel::call(BPF_PROG_ATTACH, &mut attr)
+            .map(|_| ())
+            .map_err(|errno| SysError {
+                command: "BPF_PROG_ATTACH",
+                errno,
+            })
+    }
+
+    fn prog_detach(&self, prog: &Fd, target: i32, attach_type: u32) -> Result<(), SysError> {
+        let mut attr = AttachAttr {
+            target_fd: target as u32,
+            attach_bpf_fd: prog.raw() as u32,
+            attach_type,
+            ..AttachAttr::default()
+        };
+        Kernel::call(BPF_PROG_DETACH, &mut attr)
+            .map(|_| ())
+            .map_err(|errno| SysError {
+                command: "BPF_PROG_DETACH",
+                errno,
+            })
     }
 
     fn prog_load(&self, req: &ProgLoad) -> ProgLoadOutcome {

@@ -150,4 +150,10 @@ pub trait Bpf {
     ) -> Result<Option<Vec<u8>>, SysError>;
     /// `BPF_PROG_TEST_RUN`.
     fn prog_test_run(&self, prog: &Fd, req: &TestRun) -> Result<TestRunOutcome, SysError>;
+    /// `BPF_PROG_ATTACH` of `prog` to `target` (a cgroup directory fd) for
+    /// `attach_type` (`BPF_CGROUP_INET4_CONNECT`, ...), allowing other
+    /// programs beside it (`BPF_F_ALLOW_MULTI`).
+    fn prog_attach(&self, prog: &Fd, target: i32, attach_type: u32) -> Result<(), SysError>;
+    /// `BPF_PROG_DETACH` of `prog` from `target`.
+    fn prog_detach(&self, prog: &Fd, target: i32, attach_type: u32) -> Result<(), SysError>;
 }

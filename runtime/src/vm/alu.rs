@@ -159,10 +159,16 @@ mod tests {
     fn division_and_modulo_edge_cases() {
         assert_eq!(alu64(AluOp::Div, 7, 0), 0);
         assert_eq!(alu64(AluOp::Mod, 7, 0), 7);
-        assert_eq!(alu64(AluOp::SDiv, i64::MIN as u64, -1i64 as u64), i64::MIN as u64);
+        assert_eq!(
+            alu64(AluOp::SDiv, i64::MIN as u64, -1i64 as u64),
+            i64::MIN as u64
+        );
         assert_eq!(alu64(AluOp::SMod, i64::MIN as u64, -1i64 as u64), 0);
         assert_eq!(alu64(AluOp::SMod, -7i64 as u64, 2), -1i64 as u64);
-        assert_eq!(alu32(AluOp::SDiv, i32::MIN as u32, u32::MAX), i32::MIN as u32);
+        assert_eq!(
+            alu32(AluOp::SDiv, i32::MIN as u32, u32::MAX),
+            i32::MIN as u32
+        );
         assert_eq!(alu32(AluOp::Mod, 9, 0), 9);
     }
 
@@ -178,7 +184,13 @@ mod tests {
     fn endian_truncates_or_swaps() {
         assert_eq!(endian(EndianOp::ToLe, 16, 0x1122_3344), 0x3344);
         assert_eq!(endian(EndianOp::ToBe, 16, 0x1122_3344), 0x4433);
-        assert_eq!(endian(EndianOp::Swap, 32, 0xaabb_ccdd_1122_3344), 0x4433_2211);
-        assert_eq!(endian(EndianOp::ToBe, 64, 0x0102_0304_0506_0708), 0x0807_0605_0403_0201);
+        assert_eq!(
+            endian(EndianOp::Swap, 32, 0xaabb_ccdd_1122_3344),
+            0x4433_2211
+        );
+        assert_eq!(
+            endian(EndianOp::ToBe, 64, 0x0102_0304_0506_0708),
+            0x0807_0605_0403_0201
+        );
     }
 }

@@ -78,7 +78,19 @@ mod tests {
         hdr[10..12].copy_from_slice(&updated.to_le_bytes());
         assert_eq!(rfc1071(&hdr), 0, "a correct header sums to zero");
         // The same change through csum_diff.
-        let diff = partial(&[!from.to_le_bytes()[0], !from.to_le_bytes()[1], !from.to_le_bytes()[2], !from.to_le_bytes()[3], 192, 168, 7, 9], 0);
+        let diff = partial(
+            &[
+                !from.to_le_bytes()[0],
+                !from.to_le_bytes()[1],
+                !from.to_le_bytes()[2],
+                !from.to_le_bytes()[3],
+                192,
+                168,
+                7,
+                9,
+            ],
+            0,
+        );
         assert_eq!(replace_by_diff(stored, diff), updated);
     }
 }

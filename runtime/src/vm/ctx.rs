@@ -256,9 +256,15 @@ impl PacketHook {
     /// (`XDP_PASS`, `TC_ACT_SHOT`), if it has one.
     pub fn verdict_name(self, r0: u64) -> Option<&'static str> {
         match self {
-            PacketHook::Xdp => ["XDP_ABORTED", "XDP_DROP", "XDP_PASS", "XDP_TX", "XDP_REDIRECT"]
-                .get(usize::try_from(r0 as u32).ok()?)
-                .copied(),
+            PacketHook::Xdp => [
+                "XDP_ABORTED",
+                "XDP_DROP",
+                "XDP_PASS",
+                "XDP_TX",
+                "XDP_REDIRECT",
+            ]
+            .get(usize::try_from(r0 as u32).ok()?)
+            .copied(),
             PacketHook::Tc => {
                 if r0 as i32 == -1 {
                     return Some("TC_ACT_UNSPEC");
@@ -526,8 +532,14 @@ mod tests {
     #[test]
     fn layouts_find_pointer_fields_and_writable_ranges() {
         let l = PacketHook::Tc.layout();
-        assert_eq!(l.pointer_overlapping(76, 4).map(|p| p.field), Some(PtrField::Data));
-        assert_eq!(l.pointer_overlapping(78, 1).map(|p| p.field), Some(PtrField::Data));
+        assert_eq!(
+            l.pointer_overlapping(76, 4).map(|p| p.field),
+            Some(PtrField::Data)
+        );
+        assert_eq!(
+            l.pointer_overlapping(78, 1).map(|p| p.field),
+            Some(PtrField::Data)
+        );
         assert_eq!(l.pointer_overlapping(72, 4), None);
         assert!(l.writable(skb::MARK, 4));
         assert!(l.writable(skb::CB + 16, 4));

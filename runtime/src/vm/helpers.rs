@@ -23,7 +23,7 @@ use super::csum;
 use super::env::Env;
 use super::error::VmErrorKind;
 use super::maps::{MapError, MapKind, EAGAIN};
-use super::memory::{self, map_of_handle, Memory, CTX_TAG, MAP_VALUE_TAG, MAX_MAPS};
+use super::memory::{self, map_of_handle, map_of_value_tag, Memory, CTX_TAG};
 use super::printk;
 
 const EINVAL: i64 = 22;
@@ -114,7 +114,7 @@ impl HelperCall<'_, '_> {
             return Err(Self::arg_err(id, 1, "not a map"));
         };
         match map.lookup_offset(self.scratch) {
-            Ok(Some(off)) => Ok(memory::addr(MAP_VALUE_TAG + m as u32, off)),
+            Ok(Some(off)) => Ok(memory::map_value(m, off)),
             Ok(None) => Ok(0),
             Err(_) => Err(Self::arg_err(id, 1, "map type has no lookup")),
         }
@@ -122,9 +122,10 @@ impl HelperCall<'_, '_> {
 
     fn map_update(&mut self, id: i32, a: [u64; 5]) -> Result<u64, VmErrorKind> {
         let m = self.map_arg(id, 1, a[0])?;
-        let (key_size, value_size, read_only) = self.mem.maps.get_index(m).map_or((0, 0, true), |x| {
-            (x.def().key_size, x.def().value_size, x.read_only())
-        });
+        let (key_size, value_size, read_only) =
+            self.mem.maps.get_index(m).map_or((0, 0, true), |x| {
+                (x.def().key_size, x.def().value_size, x.read_only())
+            });
         if read_only {
             return Err(Self::arg_err(id, 1, "map is read-only for programs"));
         }
@@ -267,7 +268,11 @@ impl HelperCall<'_, '_> {
             4 => csum::replace(sum, a[2] as u32, a[3] as u32),
             _ => return Ok(neg(EINVAL)),
         };
-        let new = if mangled_zero && new == 0 { 0xffff } else { new };
+        let new = if mangled_zero && new == 0 {
+            0xffff
+        } else {
+            new
+        };
         field.copy_from_slice(&new.to_le_bytes());
         Ok(0)
     }
@@ -301,9 +306,17 @@ impl HelperCall<'_, '_> {
         }
         let flags = a[2];
         let index = flags & 0xffff_ffff;
-        let max = self.mem.maps.get_index(m).map_or(0, |x| x.def().max_entries);
+        let max = self
+            .mem
+            .maps
+            .get_index(m)
+            .map_or(0, |x| x.def().max_entries);
         if flags >> 52 != 0 || (index != CURRENT_CPU && index >= u64::from(max)) {
-            return Ok(neg(if index >= u64::from(max) { E2BIG } else { EINVAL }));
+            return Ok(neg(if index >= u64::from(max) {
+                E2BIG
+            } else {
+                EINVAL
+            }));
         }
         self.scratch.clear();
         self.copy_in(a[3], u32::try_from(a[4]).unwrap_or(u32::MAX))?;
@@ -347,21 +360,18 @@ impl HelperCall<'_, '_> {
         let rb = self.mem.maps.get_index_mut(m).and_then(|x| x.ringbuf_mut());
         Ok(rb
             .and_then(|r| r.reserve(a[1]))
-            .map_or(0, |off| memory::addr(MAP_VALUE_TAG + m as u32, off)))
+            .map_or(0, |off| memory::map_value(m, off)))
     }
 
     fn ringbuf_release(&mut self, id: i32, a: [u64; 5], submit: bool) -> Result<u64, VmErrorKind> {
         let not_record = Self::arg_err(id, 1, "not a ring buffer reservation");
         let tag = (a[0] >> 32) as u32;
-        let m = tag
-            .checked_sub(MAP_VALUE_TAG)
-            .map(|m| m as usize)
-            .filter(|&m| m < MAX_MAPS)
-            .ok_or(not_record.clone())?;
+        let m = map_of_value_tag(tag).ok_or(not_record.clone())?;
         let rb = self.mem.maps.get_index_mut(m).and_then(|x| x.ringbuf_mut());
-        match rb {
-            Some(r) if r.release(a[0] as u32, submit) => Ok(0),
-            _ => Err(not_record),
+        if rb.is_some_and(|r| r.release(a[0] as u32, submit)) {
+            Ok(0)
+        } else {
+            Err(not_record)
         }
     }
 }

@@ -6,14 +6,18 @@
 //! | tag | region |
 //! |---|---|
 //! | `0` | nothing: scalars and NULL are never valid pointers |
-//! | `1..=8` | the 512-byte stack of call frame 0..7 (`r10` = tag:512) |
-//! | `0x10` | the context (`__sk_buff`, `xdp_md`, `bpf_sock_addr`) |
-//! | `0x11` | the packet (`data` = tag:0, `data_end` = tag:len) |
-//! | `0x12` | the input memory of a raw run (`-- mem`) |
-//! | `0x13` | the socket behind `ctx->sk` (read only) |
-//! | `0x1000 + i` | values of map `i` (and ring buffer reservations) |
+//! | `2, 4, ..., 16` | the 512-byte stack of call frame 0..7 (`r10` = tag:512) |
+//! | `0x20` | the context (`__sk_buff`, `xdp_md`, `bpf_sock_addr`) |
+//! | `0x22` | the packet (`data` = tag:0, `data_end` = tag:len) |
+//! | `0x24` | the input memory of a raw run (`-- mem`) |
+//! | `0x26` | the socket behind `ctx->sk` (read only) |
+//! | `0x1000 + 2i` | values of map `i` (and ring buffer reservations) |
 //! | `0x2000 + i` | handle of map `i` (what `r1 = map ll` loads; not memory) |
 //! | `0x3000` | a function address (`ld_imm64` of a subprogram; not memory) |
+//!
+//! Memory tags are even and odd tags are never mapped, so a pointer moved
+//! just below its region (or 4 GiB past it) lands in an odd tag and faults
+//! as unmapped instead of reaching a neighbour.
 //!
 //! Invariants:
 //! * Every load, store, atomic and helper access goes through
@@ -39,16 +43,16 @@ pub const STACK_SIZE: usize = 512;
 /// Maximum call depth (frames), as in Linux.
 pub const MAX_FRAMES: usize = 8;
 
-pub(crate) const STACK_TAG: u32 = 1;
-pub(crate) const CTX_TAG: u32 = 0x10;
-pub(crate) const PACKET_TAG: u32 = 0x11;
-pub(crate) const INPUT_TAG: u32 = 0x12;
-pub(crate) const SOCK_TAG: u32 = 0x13;
-pub(crate) const MAP_VALUE_TAG: u32 = 0x1000;
+pub(crate) const STACK_TAG: u32 = 2;
+pub(crate) const CTX_TAG: u32 = 0x20;
+pub(crate) const PACKET_TAG: u32 = 0x22;
+pub(crate) const INPUT_TAG: u32 = 0x24;
+pub(crate) const SOCK_TAG: u32 = 0x26;
+const MAP_VALUE_TAG: u32 = 0x1000;
 pub(crate) const MAP_HANDLE_TAG: u32 = 0x2000;
 pub(crate) const FUNC_TAG: u32 = 0x3000;
-/// Maps are numbered below this (tags `0x1000..0x2000`).
-pub const MAX_MAPS: usize = 0x1000;
+/// Maps are numbered below this (value tags `0x1000..0x2000`).
+pub const MAX_MAPS: usize = 0x800;
 
 /// Joins a tag and an offset into a VM address.
 pub(crate) const fn addr(tag: u32, offset: u32) -> u64 {
@@ -57,7 +61,24 @@ pub(crate) const fn addr(tag: u32, offset: u32) -> u64 {
 
 /// The address of the top of frame `frame`'s stack (what `r10` holds).
 pub(crate) const fn frame_pointer(frame: usize) -> u64 {
-    addr(STACK_TAG + frame as u32, STACK_SIZE as u32)
+    addr(STACK_TAG + 2 * frame as u32, STACK_SIZE as u32)
+}
+
+/// The frame whose stack tag `tag` is.
+fn frame_of_tag(tag: u32) -> Option<usize> {
+    let frame = (tag.wrapping_sub(STACK_TAG) / 2) as usize;
+    (tag & 1 == 0 && frame < MAX_FRAMES).then_some(frame)
+}
+
+/// The address of byte `offset` of map `index`'s memory.
+pub(crate) const fn map_value(index: usize, offset: u32) -> u64 {
+    addr(MAP_VALUE_TAG + 2 * index as u32, offset)
+}
+
+/// The map whose memory `tag` is.
+pub(crate) fn map_of_value_tag(tag: u32) -> Option<usize> {
+    let index = (tag.wrapping_sub(MAP_VALUE_TAG) / 2) as usize;
+    (tag & 1 == 0 && index < MAX_MAPS).then_some(index)
 }
 
 /// The handle value of map `index`.
@@ -160,8 +181,7 @@ impl Memory<'_> {
     fn locate(&self, addr: u64, size: u32, write: bool) -> Result<(Area, usize), VmErrorKind> {
         let tag = (addr >> 32) as u32;
         let offset = addr as u32;
-        let frame = tag.wrapping_sub(STACK_TAG) as usize;
-        if frame < MAX_FRAMES {
+        if let Some(frame) = frame_of_tag(tag) {
             let region = Region::Stack { frame: frame as u8 };
             let start = check_range(region, offset, size, STACK_SIZE, write)?;
             return Ok((Area::Stack, frame * STACK_SIZE + start));
@@ -192,14 +212,10 @@ impl Memory<'_> {
                 write,
                 reason: "the context is not plain memory here",
             }),
-            t if (MAP_VALUE_TAG..MAP_VALUE_TAG + MAX_MAPS as u32).contains(&t) => {
-                let map = (t - MAP_VALUE_TAG) as usize;
-                match self.maps.get_index(map) {
-                    Some(m) => Ok((Area::Map(map), m.locate(map as u32, offset, size, write)?)),
-                    None => Err(VmErrorKind::Unmapped { addr, size, write }),
-                }
-            }
-            _ => Err(VmErrorKind::Unmapped { addr, size, write }),
+            _ => match map_of_value_tag(tag).and_then(|i| Some((i, self.maps.get_index(i)?))) {
+                Some((i, m)) => Ok((Area::Map(i), m.locate(i as u32, offset, size, write)?)),
+                None => Err(VmErrorKind::Unmapped { addr, size, write }),
+            },
         }
     }
 

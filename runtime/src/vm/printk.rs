@@ -178,7 +178,13 @@ fn ip_text(bytes: &[u8], lower: bool) -> String {
     if bytes.len() == 4 {
         let parts: Vec<String> = bytes
             .iter()
-            .map(|b| if lower { format!("{b:03}") } else { b.to_string() })
+            .map(|b| {
+                if lower {
+                    format!("{b:03}")
+                } else {
+                    b.to_string()
+                }
+            })
             .collect();
         return parts.join(".");
     }
@@ -214,9 +220,15 @@ mod tests {
 
     #[test]
     fn integers_follow_the_kernel_widths() {
-        assert_eq!(f("%d %u", [u64::MAX, u64::MAX, 0]).unwrap(), "-1 4294967295");
+        assert_eq!(
+            f("%d %u", [u64::MAX, u64::MAX, 0]).unwrap(),
+            "-1 4294967295"
+        );
         assert_eq!(f("%lld %llx", [u64::MAX, 255, 0]).unwrap(), "-1 ff");
-        assert_eq!(f("[%5d|%-4x|%05d]", [42, 10, -3i64 as u64]).unwrap(), "[   42|a   |-0003]");
+        assert_eq!(
+            f("[%5d|%-4x|%05d]", [42, 10, -3i64 as u64]).unwrap(),
+            "[   42|a   |-0003]"
+        );
         assert_eq!(f("100%%", [0; 3]).unwrap(), "100%");
     }
 

@@ -20,7 +20,7 @@ use palisade_verifier::isa::{CallTarget, Insn, Pseudo};
 
 use super::error::LoadError;
 use super::maps::{MapKind, Maps};
-use super::memory::{self, FUNC_TAG, MAP_VALUE_TAG};
+use super::memory::{self, FUNC_TAG};
 
 /// The most instructions a VM program may have.
 pub const MAX_INSNS: usize = 1 << 24;
@@ -92,14 +92,13 @@ impl Program {
                     imm2,
                 } => {
                     let map = |imm: i32| -> Result<usize, LoadError> {
-                        usize::try_from(imm)
-                            .ok()
-                            .filter(|&m| m < maps.len())
-                            .ok_or(LoadError::NoSuchMap {
+                        usize::try_from(imm).ok().filter(|&m| m < maps.len()).ok_or(
+                            LoadError::NoSuchMap {
                                 slot: slot as usize,
                                 map: imm.into(),
                                 count: maps.len(),
-                            })
+                            },
+                        )
                     };
                     let value = match kind {
                         Pseudo::MapFd | Pseudo::MapIdx => Some(memory::map_handle(map(imm)?)),
@@ -115,10 +114,12 @@ impl Program {
                             let def = maps.get_index(m).map(|x| (x.kind(), x.def().value_size));
                             match def {
                                 Some((MapKind::Array, vs)) if offset < vs => {}
-                                Some((MapKind::Array, _)) => return Err(bad("offset past the value")),
+                                Some((MapKind::Array, _)) => {
+                                    return Err(bad("offset past the value"))
+                                }
                                 _ => return Err(bad("only array maps have direct value access")),
                             }
-                            Some(memory::addr(MAP_VALUE_TAG + m as u32, offset))
+                            Some(memory::map_value(m, offset))
                         }
                         Pseudo::Func => {
                             let t = resolve(slot, next, imm.into())?;
@@ -127,10 +128,7 @@ impl Program {
                         Pseudo::BtfId => None,
                     };
                     if let Some(v) = value {
-                        insn = Insn::LdImm64 {
-                            dst,
-                            imm: v as i64,
-                        };
+                        insn = Insn::LdImm64 { dst, imm: v as i64 };
                     }
                 }
                 _ => {}
@@ -191,6 +189,9 @@ mod tests {
             prog("ld_pseudo r1, 0x1, 0x3\nexit").unwrap_err(),
             LoadError::NoSuchMap { map: 3, .. }
         ));
-        assert_eq!(Program::new(&[], &Maps::new()).unwrap_err(), LoadError::Empty);
+        assert_eq!(
+            Program::new(&[], &Maps::new()).unwrap_err(),
+            LoadError::Empty
+        );
     }
 }

@@ -69,7 +69,12 @@ pub fn of(insn: &Insn) -> Vec<Assertion> {
     use Assertion::*;
     let mut a = Vec::with_capacity(4);
     match *insn {
-        Insn::Alu { width, op, dst, src } => {
+        Insn::Alu {
+            width,
+            op,
+            dst,
+            src,
+        } => {
             if let Some(s) = operand(&src) {
                 a.push(Readable(s));
             }
@@ -107,7 +112,18 @@ pub fn of(insn: &Insn) -> Vec<Assertion> {
             a.push(Readable(src));
             a.push(Writable(dst));
         }
-        Insn::Load { size, dst, src, off } | Insn::LoadSx { size, dst, src, off } => {
+        Insn::Load {
+            size,
+            dst,
+            src,
+            off,
+        }
+        | Insn::LoadSx {
+            size,
+            dst,
+            src,
+            off,
+        } => {
             a.push(Readable(src));
             a.push(Writable(dst));
             a.push(Access {
@@ -123,7 +139,12 @@ pub fn of(insn: &Insn) -> Vec<Assertion> {
             a.push(Readable(src));
             a.push(Writable(dst));
         }
-        Insn::Store { size, dst, off, src } => {
+        Insn::Store {
+            size,
+            dst,
+            off,
+            src,
+        } => {
             a.push(Readable(src));
             a.push(Readable(dst));
             a.push(Access {
@@ -170,6 +191,15 @@ pub fn of(insn: &Insn) -> Vec<Assertion> {
                 sign_extend: false,
                 value: Some(src),
             });
+            match op {
+                AtomicOp::CmpXchg => a.push(Writable(Reg::R0)),
+                AtomicOp::Xchg
+                | AtomicOp::Add { fetch: true }
+                | AtomicOp::Or { fetch: true }
+                | AtomicOp::And { fetch: true }
+                | AtomicOp::Xor { fetch: true } => a.push(Writable(src)),
+                _ => {}
+            }
         }
         Insn::LdImm64 { dst, .. } | Insn::LdPseudo { dst, .. } => a.push(Writable(dst)),
         Insn::LdAbs { .. } => {
@@ -189,10 +219,9 @@ pub fn of(insn: &Insn) -> Vec<Assertion> {
         }
         Insn::Call(t) => a.push(Call(t)),
         Insn::Callx { reg } => a.push(Readable(reg)),
-        Insn::Exit => {
-            a.push(Readable(Reg::R0));
-            a.push(Exit);
-        }
+        // Whether r0 must be set depends on the frame (subprograms may
+        // return nothing): the exit check decides.
+        Insn::Exit => a.push(Exit),
         Insn::Ja { .. } | Insn::JaLong { .. } | Insn::MayGoto { .. } => {}
     }
     a
@@ -211,6 +240,9 @@ mod tests {
         assert_eq!(a[0], Assertion::Readable(Reg::R1));
         assert!(matches!(a[2], Assertion::Access { off: 4, .. }));
         let a = of(&parse_insn("w1 <<= 40").unwrap());
-        assert!(a.contains(&Assertion::ShiftInRange { amount: 40, bits: 32 }));
+        assert!(a.contains(&Assertion::ShiftInRange {
+            amount: 40,
+            bits: 32
+        }));
     }
 }

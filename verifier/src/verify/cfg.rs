@@ -154,8 +154,13 @@ pub fn build(prog: &Program, limits: &Limits) -> Result<Cfg, Vec<CfgError>> {
     };
     let mut errors = Vec::new();
 
-    // Pass 1: function entries.
+    // Pass 1: function entries, and ld_imm64 forms Linux does not know.
     for idx in 0..cfg.insns.len() {
+        if let Insn::LdPseudo { kind, imm2, .. } = cfg.insns[idx] {
+            if imm2 != 0 && !kind.has_value_offset() {
+                errors.push((cfg.slots[idx], ErrorKind::BadLdImm64));
+            }
+        }
         let off = match cfg.insns[idx] {
             Insn::Call(CallTarget::Local(off)) => off,
             Insn::LdPseudo {
@@ -242,12 +247,7 @@ pub fn build(prog: &Program, limits: &Limits) -> Result<Cfg, Vec<CfgError>> {
     }
     for (i, s) in seen.iter().enumerate() {
         if !s {
-            errors.push((
-                cfg.slots[i],
-                ErrorKind::Unreachable {
-                    slot: cfg.slots[i],
-                },
-            ));
+            errors.push((cfg.slots[i], ErrorKind::Unreachable { slot: cfg.slots[i] }));
         }
     }
     if !errors.is_empty() {
@@ -481,7 +481,10 @@ mod tests {
         );
         assert_eq!(
             errs("r0 = 0\nexit\nr0 = 1\nexit"),
-            vec![ErrorKind::Unreachable { slot: 2 }, ErrorKind::Unreachable { slot: 3 }]
+            vec![
+                ErrorKind::Unreachable { slot: 2 },
+                ErrorKind::Unreachable { slot: 3 }
+            ]
         );
     }
 

@@ -74,7 +74,8 @@ pub fn check_all(
                     kind,
                     sign_extend,
                 )?;
-                facts.loaded = mem::check_effect(env, st, target, size.bytes(), kind, sign_extend, value)?;
+                facts.loaded =
+                    mem::check_effect(env, st, target, size.bytes(), kind, sign_extend, value)?;
                 facts.access = Some(target);
             }
             Assertion::Arith {

@@ -55,6 +55,8 @@ pub enum ErrorKind {
     TooManySubprogs { count: usize },
     #[error("recursive call to the function at instruction {target}")]
     Recursion { target: usize },
+    #[error("unrecognized ld_imm64: its second slot carries a value this kind does not use")]
+    BadLdImm64,
     #[error("ld_imm64 refers to map fd {fd}, which is not a map of this program")]
     UnresolvedMap { fd: i32 },
 
@@ -86,9 +88,17 @@ pub enum ErrorKind {
     #[error("read of uninitialised stack at offset {off} size {size}")]
     UninitStack { off: i64, size: u32 },
     #[error("invalid context access at offset {off} size {size} ({dir})")]
-    CtxAccess { off: i64, size: u32, dir: &'static str },
+    CtxAccess {
+        off: i64,
+        size: u32,
+        dir: &'static str,
+    },
     #[error("misaligned {region} access: offset {off} size {size}")]
-    Misaligned { region: Region, off: String, size: u32 },
+    Misaligned {
+        region: Region,
+        off: String,
+        size: u32,
+    },
     #[error("the same instruction accesses different kinds of pointers on different paths")]
     MixedPointerTypes,
 
@@ -158,6 +168,7 @@ impl ErrorKind {
             TooManySubprogs { .. } => "too_many_subprogs",
             Recursion { .. } => "recursion",
             UnresolvedMap { .. } => "unresolved_map",
+            BadLdImm64 => "bad_ld_imm64",
             Uninit { .. } => "uninit_register",
             FramePointerWrite => "frame_pointer_write",
             DivByZero => "div_by_zero",

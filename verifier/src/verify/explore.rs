@@ -44,12 +44,36 @@ struct Checkpoint {
     parent: Option<u32>,
     /// Unfinished paths below this checkpoint.
     branches: u32,
+    /// Per frame: stack slots some path from here reads before writing.
+    read: Vec<u64>,
+    /// Per frame: stack slots the path overwrote between the parent
+    /// checkpoint and this one.
+    written: Vec<u64>,
 }
 
 struct Path {
     state: State,
     idx: usize,
     parent: Option<u32>,
+    /// Per frame: stack slots overwritten since the parent checkpoint.
+    written: Vec<u64>,
+}
+
+/// Marks slot `spi` of frame `f` as read by a descendant of `parent`, up
+/// the chain until a checkpoint after which the slot was overwritten.
+fn mark_read(cps: &mut [Checkpoint], mut parent: Option<u32>, f: usize, spi: usize) {
+    let bit = 1u64 << spi;
+    while let Some(p) = parent {
+        let cp = &mut cps[p as usize];
+        if f >= cp.read.len() || cp.read[f] & bit != 0 {
+            return;
+        }
+        cp.read[f] |= bit;
+        if cp.written.get(f).is_some_and(|w| w & bit != 0) {
+            return;
+        }
+        parent = cp.parent;
+    }
 }
 
 /// Where exploration failed.
@@ -70,6 +94,7 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
         state: State::entry(),
         idx: 0,
         parent: None,
+        written: vec![0],
     }];
     let mut last_cp_insns: u64 = 0;
 
@@ -84,7 +109,7 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
             }
             if env.cfg.prune_point[idx] {
                 let mut in_loop = false;
-                let mut pruned = false;
+                let mut pruned_by = None;
                 for &c in &at[idx] {
                     let cp = &cps[c as usize];
                     if cp.branches > 0 {
@@ -100,12 +125,30 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
                                 },
                             });
                         }
-                    } else if prune::covers(env.cfg, &cp.state, &path.state, idx, allow_uninit) {
-                        pruned = true;
+                    } else if prune::covers(
+                        env.cfg,
+                        &cp.state,
+                        &path.state,
+                        idx,
+                        allow_uninit,
+                        Some(&cp.read),
+                    ) {
+                        pruned_by = Some(c);
                         break;
                     }
                 }
-                if pruned {
+                if let Some(c) = pruned_by {
+                    // What the covering state's future reads, this path's
+                    // future reads too.
+                    let reads = cps[c as usize].read.clone();
+                    for (f, mask) in reads.iter().enumerate() {
+                        let fresh = mask & !path.written.get(f).copied().unwrap_or(0);
+                        for spi in 0..64 {
+                            if fresh & (1u64 << spi) != 0 {
+                                mark_read(&mut cps, path.parent, f, spi);
+                            }
+                        }
+                    }
                     stats.pruned += 1;
                     finish(&mut cps, path.parent);
                     break;
@@ -113,10 +156,13 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
                 let since = stats.processed_insns - last_cp_insns;
                 if !in_loop || since >= 100 {
                     let id = cps.len() as u32;
+                    let frames = path.state.frames.len();
                     cps.push(Checkpoint {
                         state: path.state.clone(),
                         parent: path.parent,
                         branches: 1,
+                        read: vec![0; frames],
+                        written: std::mem::replace(&mut path.written, vec![0; frames]),
                     });
                     at[idx].push(id);
                     path.parent = Some(id);
@@ -132,7 +178,38 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
                     failure: budget_error(env, &visits, idx).into(),
                 });
             }
-            match transfer::step(env, path.state, idx) {
+            env.stack_reads.clear();
+            env.stack_writes.clear();
+            let depth_before = path.state.frames.len();
+            let result = transfer::step(env, path.state, idx);
+            for &(f, spi) in &env.stack_reads {
+                let (f, spi) = (f as usize, spi as usize);
+                if path.written.get(f).is_none_or(|w| w & (1u64 << spi) == 0) {
+                    mark_read(&mut cps, path.parent, f, spi);
+                }
+            }
+            for &(f, spi) in &env.stack_writes {
+                if let Some(w) = path.written.get_mut(f as usize) {
+                    *w |= 1u64 << spi;
+                }
+            }
+            let frames_after = |n: &Next| match n {
+                Next::One(s, _) | Next::Two(s, _, _, _) => s.frames.len(),
+                _ => depth_before,
+            };
+            if let Ok(next) = &result {
+                let after = frames_after(next);
+                if after > depth_before {
+                    // A new frame: all its slots are fresh.
+                    path.written.resize(after, u64::MAX);
+                    for w in &mut path.written[depth_before..] {
+                        *w = u64::MAX;
+                    }
+                } else if after < depth_before {
+                    path.written.truncate(after);
+                }
+            }
+            match result {
                 Err(failure) => return Err(Stop { idx, failure }),
                 Ok(Next::One(st, next)) => {
                     path.state = st;
@@ -146,6 +223,7 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
                         state: b,
                         idx: ib,
                         parent: path.parent,
+                        written: path.written.clone(),
                     });
                     stats.peak_pending = stats.peak_pending.max(pending.len());
                     if pending.len() > limits.max_pending_branches {

@@ -16,6 +16,7 @@
 pub mod assertions;
 pub mod cfg;
 pub mod check;
+pub mod corpus;
 pub mod domain;
 pub mod error;
 pub mod explore;
@@ -86,9 +87,15 @@ pub fn verify_program(prog: &Program, platform: &Platform, options: &Options) ->
         report.errors = errors;
     };
     if !platform.supports(prog.kind) {
-        let e = located(prog, None, 0, ErrorKind::Unsupported {
-            what: format!("program type {}", prog.kind.prog_type),
-        }, String::new());
+        let e = located(
+            prog,
+            None,
+            0,
+            ErrorKind::Unsupported {
+                what: format!("program type {}", prog.kind.prog_type),
+            },
+            String::new(),
+        );
         reject(&mut report, vec![e]);
         report.duration = started.elapsed();
         return report;
@@ -116,13 +123,19 @@ pub fn verify_program(prog: &Program, platform: &Platform, options: &Options) ->
                 .as_ref()
                 .map(|s| render_state(s, &transfer::regs_read(&insn)))
                 .unwrap_or_default();
-            let e = located(prog, Some(&cfg), cfg.slots[stop.idx], stop.failure.kind, state);
+            let e = located(
+                prog,
+                Some(&cfg),
+                cfg.slots[stop.idx],
+                stop.failure.kind,
+                state,
+            );
             reject(&mut report, vec![e]);
         }
-        Ok(()) => match stack_depth(&cfg, &env.stack_depth, platform.limits.max_stack_bytes) {
+        Ok(()) => match stack_depth(&cfg, &env.stack_depth, &platform.limits) {
             Ok(d) => report.stack_depth = d,
-            Err((slot, bytes)) => {
-                let e = located(prog, Some(&cfg), slot, ErrorKind::StackTooLarge { bytes }, String::new());
+            Err((slot, kind)) => {
+                let e = located(prog, Some(&cfg), slot, kind, String::new());
                 reject(&mut report, vec![e]);
             }
         },
@@ -132,12 +145,17 @@ pub fn verify_program(prog: &Program, platform: &Platform, options: &Options) ->
 }
 
 /// The deepest combined stack of any call chain (frames rounded up to 16
-/// bytes, as the JIT allocates them), or the call that exceeds the limit.
-fn stack_depth(cfg: &cfg::Cfg, depths: &[u32], limit: u32) -> Result<u32, (usize, u32)> {
+/// bytes, as the JIT allocates them), checked over the static call graph
+/// (calls in dead code included, as Linux does): an error at the call that
+/// makes a chain exceed the stack limit or the frame limit.
+fn stack_depth(
+    cfg: &cfg::Cfg,
+    depths: &[u32],
+    limits: &platform::Limits,
+) -> Result<u32, (usize, ErrorKind)> {
     use crate::isa::{CallTarget, Insn};
     let nf = cfg.funcs.len();
     let frame = |f: usize| depths.get(f).copied().unwrap_or(0).div_ceil(16) * 16;
-    // callees of each function
     let mut callees: Vec<Vec<(usize, usize)>> = vec![Vec::new(); nf];
     for (idx, insn) in cfg.insns.iter().enumerate() {
         if let Insn::Call(CallTarget::Local(_)) = insn {
@@ -146,34 +164,56 @@ fn stack_depth(cfg: &cfg::Cfg, depths: &[u32], limit: u32) -> Result<u32, (usize
             }
         }
     }
-    // depth-first over the call graph (recursion is bounded by the frame
-    // limit the exploration enforces)
-    fn walk(
+    // sub[f][k]: the largest stack of a chain starting at function f as
+    // frame number k (memoised; chains longer than the frame limit are
+    // errors).
+    let maxf = limits.max_frames;
+    let mut memo: Vec<Vec<Option<u32>>> = vec![vec![None; maxf + 2]; nf];
+    fn sub(
         f: usize,
-        acc: u32,
-        chain: usize,
+        k: usize,
         callees: &[Vec<(usize, usize)>],
         frame: &dyn Fn(usize) -> u32,
-        limit: u32,
-        best: &mut u32,
-    ) -> Result<(), (usize, u32)> {
-        let total = acc + frame(f);
-        *best = (*best).max(total);
-        if chain > 8 {
-            return Ok(());
+        maxf: usize,
+        memo: &mut Vec<Vec<Option<u32>>>,
+    ) -> Result<u32, (usize, ErrorKind)> {
+        if let Some(v) = memo[f][k] {
+            return Ok(v);
         }
+        let mut deepest = 0;
         for &(g, slot) in &callees[f] {
-            let next = total + frame(g);
-            if next > limit {
-                return Err((slot, next));
+            if k + 1 > maxf {
+                return Err((slot, ErrorKind::CallStackTooDeep { frames: k + 1 }));
             }
-            walk(g, total, chain + 1, callees, frame, limit, best)?;
+            deepest = deepest.max(sub(g, k + 1, callees, frame, maxf, memo)?);
         }
-        Ok(())
+        let v = frame(f) + deepest;
+        memo[f][k] = Some(v);
+        Ok(v)
     }
-    let mut best = 0;
-    walk(0, 0, 1, &callees, &frame, limit, &mut best)?;
-    Ok(best)
+    let total = sub(0, 1, &callees, &frame, maxf, &mut memo)?;
+    if total > limits.max_stack_bytes {
+        // Follow the deepest chain to the call that crosses the limit.
+        let (mut f, mut k, mut acc) = (0usize, 1usize, frame(0));
+        loop {
+            let next = callees[f]
+                .iter()
+                .filter_map(|&(g, slot)| {
+                    memo[g].get(k + 1).copied().flatten().map(|v| (v, g, slot))
+                })
+                .max_by_key(|x| x.0);
+            let Some((_, g, slot)) = next else {
+                return Err((0, ErrorKind::StackTooLarge { bytes: total }));
+            };
+            acc += frame(g);
+            if acc > limits.max_stack_bytes {
+                return Err((slot, ErrorKind::StackTooLarge { bytes: total }));
+            }
+            f = g;
+            k += 1;
+        }
+    }
+    Ok(total)
 }
 
 fn located(
@@ -195,7 +235,11 @@ fn located(
         insn,
         kind,
         state,
-        line: prog.lines.get(&slot).cloned().or_else(|| prog.line_at(slot).cloned()),
+        line: prog
+            .lines
+            .get(&slot)
+            .cloned()
+            .or_else(|| prog.line_at(slot).cloned()),
         function: prog.func_at(slot).map(|f| f.name.clone()),
     }
 }
@@ -204,7 +248,10 @@ fn located(
 fn render_state(st: &State, regs: &[Reg]) -> String {
     let mut parts = Vec::new();
     let mut seen = Vec::new();
-    for r in regs.iter().chain([Reg::R1, Reg::R2, Reg::R3, Reg::R4, Reg::R5].iter()) {
+    for r in regs
+        .iter()
+        .chain([Reg::R1, Reg::R2, Reg::R3, Reg::R4, Reg::R5].iter())
+    {
         if seen.contains(r) {
             continue;
         }
@@ -221,4 +268,43 @@ fn render_state(st: &State, regs: &[Reg]) -> String {
         parts.push(format!("(frame {})", st.depth()));
     }
     parts.join(" ")
+}
+
+/// The outcome for one program of an object.
+#[derive(Debug)]
+pub enum ObjectResult {
+    /// The program was verified.
+    Verified(Report),
+    /// The program could not be prepared for verification (unknown
+    /// section, link failure); the string says why.
+    NotVerified { program: String, reason: String },
+}
+
+/// Verifies every program of a parsed object.
+pub fn verify_object(
+    obj: &crate::object::Object,
+    platform: &Platform,
+    options: &Options,
+) -> Vec<ObjectResult> {
+    (0..obj.programs.len())
+        .map(|i| {
+            let name = obj.programs[i].name.clone();
+            match obj.link(i) {
+                Err(e) => ObjectResult::NotVerified {
+                    program: name,
+                    reason: format!("cannot link: {e}"),
+                },
+                Ok(linked) => match Program::from_linked(obj, &linked) {
+                    Some(p) => ObjectResult::Verified(verify_program(&p, platform, options)),
+                    None => ObjectResult::NotVerified {
+                        program: name,
+                        reason: format!(
+                            "unknown program type for section `{}`",
+                            linked.section_name
+                        ),
+                    },
+                },
+            }
+        })
+        .collect()
 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// A source position for reports.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SourceLine {
     pub file: Arc<str>,
     pub line: u32,
@@ -103,11 +103,111 @@ impl Program {
 
     /// The function containing a slot.
     pub fn func_at(&self, slot: usize) -> Option<&FuncInfo> {
-        self.funcs.iter().filter(|f| f.slot <= slot).max_by_key(|f| f.slot)
+        self.funcs
+            .iter()
+            .filter(|f| f.slot <= slot)
+            .max_by_key(|f| f.slot)
     }
 
     /// The number of 8-byte slots.
     pub fn slot_count(&self) -> usize {
         self.insns.last().map_or(0, |(s, i)| s + i.slots())
+    }
+}
+
+impl Program {
+    /// The program of a linked ELF object, with the object's maps (global
+    /// data sections included, read-only ones with their contents, as a
+    /// loader freezes them), function linkage and source lines.
+    /// `None` when the section name names no known program type.
+    pub fn from_linked(
+        obj: &crate::object::Object,
+        linked: &crate::object::LinkedProgram,
+    ) -> Option<Program> {
+        use super::platform::maps::{MapType, F_RDONLY_PROG};
+        use super::platform::prog_type::{AttachType, ProgType};
+        use crate::object::MapOrigin;
+        let by_name = ProgKind::from_section(&linked.section_name);
+        let kind = match linked.kind.def {
+            Some(def) => {
+                let pt = ProgType::from_kernel_id(def.prog_type.number())?;
+                let attach = match def.attach_type {
+                    Some(a) => AttachType(a),
+                    None => by_name
+                        .filter(|k| k.prog_type == pt)
+                        .map_or(AttachType::NONE, |k| k.attach),
+                };
+                ProgKind::new(pt, attach)
+            }
+            None => by_name?,
+        };
+        let mut prog = Program::new(linked.name.clone(), kind, linked.insns.clone());
+        prog.flags.sleepable = linked.kind.def.is_some_and(|d| d.sleepable);
+        prog.gpl = linked.license.as_deref().is_some_and(|l| {
+            [
+                "GPL",
+                "GPL v2",
+                "GPL and additional rights",
+                "Dual BSD/GPL",
+                "Dual MIT/GPL",
+                "Dual MPL/GPL",
+            ]
+            .contains(&l)
+        });
+        let convert = |name: &str, d: &crate::object::MapDef| MapDef {
+            name: name.to_string(),
+            map_type: MapType(d.map_type),
+            key_size: d.key_size,
+            value_size: d.value_size,
+            max_entries: d.max_entries,
+            flags: d.flags,
+            inner: None,
+            frozen_data: None,
+            special_fields: Vec::new(),
+        };
+        for m in &obj.maps {
+            let mut def = convert(&m.name, &m.def);
+            if let MapOrigin::Data { read_only: true } = m.origin {
+                def.flags |= F_RDONLY_PROG;
+                def.frozen_data = Some(
+                    m.initial
+                        .clone()
+                        .unwrap_or_else(|| vec![0; m.def.value_size as usize]),
+                );
+            }
+            prog.maps.push(def);
+        }
+        // Inner map templates go after the object's maps.
+        for i in 0..obj.maps.len() {
+            if let Some(inner) = &obj.maps[i].def.inner {
+                let idx = prog.maps.len();
+                prog.maps
+                    .push(convert(&format!("{}.inner", obj.maps[i].name), inner));
+                prog.maps[i].inner = Some(idx);
+            }
+        }
+        for r in &linked.map_refs {
+            prog.map_refs.insert(r.slot, r.map);
+        }
+        for f in &linked.functions {
+            let global = f.start != 0 && obj.functions.get(f.function).is_some_and(|of| of.global);
+            prog.funcs.push(FuncInfo {
+                slot: f.start,
+                name: f.name.clone(),
+                global,
+            });
+        }
+        for (slot, loc) in linked.lines.entries() {
+            prog.lines.insert(
+                *slot,
+                SourceLine {
+                    file: loc.file.clone(),
+                    line: loc.line,
+                    column: loc.column,
+                    text: loc.text.clone(),
+                },
+            );
+        }
+        Some(prog)
     }
 }

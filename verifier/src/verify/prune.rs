@@ -13,11 +13,11 @@
 //! `γ(new) ⊆ γ(old)`, every execution from `new` is one of those.
 
 use super::cfg::Cfg;
+use super::domain::scalar::Scalar;
 use super::domain::stack::{Byte, Slot, Stack};
 use super::domain::state::State;
 use super::domain::types::{Kind, Value};
 use super::domain::Lattice;
-use super::domain::scalar::Scalar;
 
 /// Id correspondences found so far.
 #[derive(Default)]
@@ -112,9 +112,21 @@ fn byte_covers(old: Byte, new: Byte, new_slot: &Slot, allow_uninit: bool) -> boo
     }
 }
 
-fn stack_covers(old: &Stack, new: &Stack, ids: &mut Ids, allow_uninit: bool) -> bool {
+fn stack_covers(
+    old: &Stack,
+    new: &Stack,
+    ids: &mut Ids,
+    allow_uninit: bool,
+    read: Option<u64>,
+) -> bool {
     let n = old.slots().len().max(new.slots().len());
     for spi in 0..n {
+        if let Some(mask) = read {
+            if spi >= 64 || mask & (1u64 << spi) == 0 {
+                // No path from `old` reads this slot before overwriting it.
+                continue;
+            }
+        }
         let (o, nw) = (old.slot(spi), new.slot(spi));
         let mut start = 0;
         if let Some((ov, on)) = o.spilled() {
@@ -148,9 +160,17 @@ fn stack_covers(old: &Stack, new: &Stack, ids: &mut Ids, allow_uninit: bool) -> 
     true
 }
 
-/// Whether `old` (verified, or being verified) covers `new`, both at
-/// instruction `idx`.
-pub fn covers(cfg: &Cfg, old: &State, new: &State, idx: usize, allow_uninit: bool) -> bool {
+/// Whether `old` covers `new`, both at instruction `idx`. `read` lists,
+/// per frame, the stack slots some path from `old` reads before writing
+/// them (only those are compared); `None` compares every slot.
+pub fn covers(
+    cfg: &Cfg,
+    old: &State,
+    new: &State,
+    idx: usize,
+    allow_uninit: bool,
+    read: Option<&[u64]>,
+) -> bool {
     if old.frames.len() != new.frames.len() || old.refs.len() != new.refs.len() {
         return false;
     }
@@ -171,7 +191,8 @@ pub fn covers(cfg: &Cfg, old: &State, new: &State, idx: usize, allow_uninit: boo
                 return false;
             }
         }
-        if !stack_covers(&of.stack, &nf.stack, &mut ids, allow_uninit) {
+        let mask = read.map(|r| r.get(i).copied().unwrap_or(0));
+        if !stack_covers(&of.stack, &nf.stack, &mut ids, allow_uninit, mask) {
             return false;
         }
     }
@@ -184,5 +205,5 @@ pub fn covers(cfg: &Cfg, old: &State, new: &State, idx: usize, allow_uninit: boo
 /// Whether the two states are the same up to id renaming (on live parts):
 /// a path that comes back to an equal state loops forever.
 pub fn same(cfg: &Cfg, a: &State, b: &State, idx: usize, allow_uninit: bool) -> bool {
-    covers(cfg, a, b, idx, allow_uninit) && covers(cfg, b, a, idx, allow_uninit)
+    covers(cfg, a, b, idx, allow_uninit, None) && covers(cfg, b, a, idx, allow_uninit, None)
 }

@@ -240,7 +240,9 @@ impl Map {
     pub fn kind(&self) -> MapKind {
         match &self.storage {
             Storage::Array(_) => MapKind::Array,
-            Storage::Hash(_) if matches!(self.def.map_type, map_type::LRU_HASH | LRU_PERCPU_HASH) => {
+            Storage::Hash(_)
+                if matches!(self.def.map_type, map_type::LRU_HASH | LRU_PERCPU_HASH) =>
+            {
                 MapKind::LruHash
             }
             Storage::Hash(_) => MapKind::Hash,
@@ -358,7 +360,13 @@ impl Map {
     }
 
     /// Checks a program access to the map's memory; returns the start.
-    pub(crate) fn locate(&self, map: u32, offset: u32, size: u32, write: bool) -> Result<usize, VmErrorKind> {
+    pub(crate) fn locate(
+        &self,
+        map: u32,
+        offset: u32,
+        size: u32,
+        write: bool,
+    ) -> Result<usize, VmErrorKind> {
         let region = Region::MapValue { map };
         if write && self.read_only {
             return Err(VmErrorKind::ReadOnly {
@@ -545,7 +553,10 @@ mod tests {
         m.update(&1u32.to_le_bytes(), &[7, 8], BPF_ANY).unwrap();
         assert_eq!(m.lookup(&1u32.to_le_bytes()).unwrap(), Some(&[7, 8][..]));
         assert_eq!(m.lookup(&3u32.to_le_bytes()).unwrap(), None);
-        assert_eq!(m.update(&3u32.to_le_bytes(), &[0, 0], BPF_ANY), Err(MapError::Full));
+        assert_eq!(
+            m.update(&3u32.to_le_bytes(), &[0, 0], BPF_ANY),
+            Err(MapError::Full)
+        );
         assert_eq!(
             m.update(&0u32.to_le_bytes(), &[0, 0], BPF_NOEXIST),
             Err(MapError::Exists)
@@ -563,6 +574,9 @@ mod tests {
         let mut ro = def(map_type::ARRAY, 4, 8, 1);
         ro.flags = BPF_F_RDONLY_PROG;
         let ro = Map::new(".rodata", &ro).unwrap();
-        assert!(matches!(ro.locate(0, 0, 1, true), Err(VmErrorKind::ReadOnly { .. })));
+        assert!(matches!(
+            ro.locate(0, 0, 1, true),
+            Err(VmErrorKind::ReadOnly { .. })
+        ));
     }
 }

@@ -116,7 +116,13 @@ impl RingBuf {
     }
 
     /// Checks an access to an open reservation.
-    pub fn locate(&self, map: u32, offset: u32, size: u32, write: bool) -> Result<usize, VmErrorKind> {
+    pub fn locate(
+        &self,
+        map: u32,
+        offset: u32,
+        size: u32,
+        write: bool,
+    ) -> Result<usize, VmErrorKind> {
         let region = Region::RingbufRecord { map };
         let probe = offset.saturating_sub(HEADER as u32);
         match self.open.range(..=probe).next_back() {

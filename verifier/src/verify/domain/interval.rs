@@ -82,8 +82,16 @@ impl<T: Bound> Lattice for Interval<T> {
     /// Classic interval widening: a bound that moved jumps to the extreme.
     fn widen(&self, other: &Self) -> Self {
         Interval {
-            min: if other.min < self.min { T::MIN } else { self.min },
-            max: if other.max > self.max { T::MAX } else { self.max },
+            min: if other.min < self.min {
+                T::MIN
+            } else {
+                self.min
+            },
+            max: if other.max > self.max {
+                T::MAX
+            } else {
+                self.max
+            },
         }
     }
     fn le(&self, other: &Self) -> bool {

@@ -801,7 +801,9 @@ mod tests {
         let b = Scalar::constant(7);
         assert_eq!(a.binop(ScalarOp::Mul, &b, Bits::B64).as_const(), Some(42));
         assert_eq!(
-            Scalar::constant(u64::MAX).binop(ScalarOp::Add, &Scalar::constant(2), Bits::B32).as_const(),
+            Scalar::constant(u64::MAX)
+                .binop(ScalarOp::Add, &Scalar::constant(2), Bits::B32)
+                .as_const(),
             Some(1)
         );
         let r = Scalar::unknown().binop(ScalarOp::And, &Scalar::constant(0xff), Bits::B64);

@@ -273,7 +273,10 @@ mod tests {
     fn spill_and_overwrite() {
         let mut s = Stack::default();
         s.spill(-8, 8, Value::constant(7));
-        assert_eq!(s.slot(0).spilled().map(|(v, n)| (v.as_const(), n)), Some((Some(7), 8)));
+        assert_eq!(
+            s.slot(0).spilled().map(|(v, n)| (v.as_const(), n)),
+            Some((Some(7), 8))
+        );
         s.store(-4, 2, false);
         assert!(s.slot(0).spilled().is_none());
         assert_eq!(s.byte(-8), Byte::Misc);

@@ -335,9 +335,8 @@ fn sock_addr(attach: AttachType, off: u32, a: CtxAccess) -> Option<CtxValue> {
     if within(off, 44, 16) && attach != A::CGROUP_UDP6_SENDMSG {
         return None;
     }
-    let wide_ok = |start: u32| {
-        a.size == 8 && within(off, start, 16) && off + 8 <= start + 16 && off % 8 == 0
-    };
+    let wide_ok =
+        |start: u32| a.size == 8 && within(off, start, 16) && off + 8 <= start + 16 && off % 8 == 0;
     if within(off, 4, 24) || within(off, 40, 20) {
         if wide_ok(8) || wide_ok(44) {
             return Some(CtxValue::Scalar);
@@ -417,9 +416,9 @@ fn sock_filter(attach: AttachType, off: u32, a: CtxAccess) -> Option<CtxValue> {
         }
         o if within(o, 24, 4) => read_only(attach == A::CGROUP_INET4_POST_BIND),
         o if within(o, 28, 16) => read_only(attach == A::CGROUP_INET6_POST_BIND),
-        o if within(o, 44, 4) => read_only(
-            attach == A::CGROUP_INET4_POST_BIND || attach == A::CGROUP_INET6_POST_BIND,
-        ),
+        o if within(o, 44, 4) => {
+            read_only(attach == A::CGROUP_INET4_POST_BIND || attach == A::CGROUP_INET6_POST_BIND)
+        }
         _ => read_only(true),
     }
 }
@@ -544,26 +543,53 @@ mod tests {
         assert_eq!(ctx_access(tc, read(76, 4)), Some(CtxValue::Packet));
         assert_eq!(ctx_access(tc, read(80, 4)), Some(CtxValue::PacketEnd));
         assert_eq!(ctx_access(tc, read(76, 8)), None, "data is a u32 field");
-        assert_eq!(ctx_access(sf, read(76, 4)), None, "no direct access for socket filters");
-        assert_eq!(ctx_access(sf, read(0, 1)), Some(CtxValue::Scalar), "narrow load of len");
+        assert_eq!(
+            ctx_access(sf, read(76, 4)),
+            None,
+            "no direct access for socket filters"
+        );
+        assert_eq!(
+            ctx_access(sf, read(0, 1)),
+            Some(CtxValue::Scalar),
+            "narrow load of len"
+        );
         assert_eq!(ctx_access(sf, write(0, 4)), None);
-        assert_eq!(ctx_access(sf, write(48, 4)), Some(CtxValue::Scalar), "cb is writable");
-        assert_eq!(ctx_access(tc, write(8, 4)), Some(CtxValue::Scalar), "mark is writable");
+        assert_eq!(
+            ctx_access(sf, write(48, 4)),
+            Some(CtxValue::Scalar),
+            "cb is writable"
+        );
+        assert_eq!(
+            ctx_access(tc, write(8, 4)),
+            Some(CtxValue::Scalar),
+            "mark is writable"
+        );
         assert_eq!(ctx_access(tc, read(1, 2)), None, "misaligned");
-        assert_eq!(ctx_access(tc, read(168, 8)), Some(CtxValue::SockCommonOrNull));
+        assert_eq!(
+            ctx_access(tc, read(168, 8)),
+            Some(CtxValue::SockCommonOrNull)
+        );
     }
 
     #[test]
     fn xdp_and_sock_addr_rules() {
         let xdp = ProgKind::new(ProgType::Xdp, AttachType::XDP);
         assert_eq!(ctx_access(xdp, read(0, 4)), Some(CtxValue::Packet));
-        assert_eq!(ctx_access(xdp, read(20, 4)), None, "egress_ifindex needs devmap");
+        assert_eq!(
+            ctx_access(xdp, read(20, 4)),
+            None,
+            "egress_ifindex needs devmap"
+        );
         assert_eq!(ctx_access(xdp, write(12, 4)), None);
         let c4 = ProgKind::new(ProgType::CgroupSockAddr, AttachType::CGROUP_INET4_CONNECT);
         assert_eq!(ctx_access(c4, read(4, 4)), Some(CtxValue::Scalar));
         assert_eq!(ctx_access(c4, write(4, 4)), Some(CtxValue::Scalar));
         assert_eq!(ctx_access(c4, read(8, 4)), None, "user_ip6 is for v6 hooks");
-        assert_eq!(ctx_access(c4, write(0, 4)), None, "user_family is read only");
+        assert_eq!(
+            ctx_access(c4, write(0, 4)),
+            None,
+            "user_family is read only"
+        );
         assert_eq!(ctx_access(c4, read(64, 8)), Some(CtxValue::Socket));
     }
 }

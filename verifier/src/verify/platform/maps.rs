@@ -91,7 +91,13 @@ pub struct MapDef {
 
 impl MapDef {
     /// A map with no special fields and no frozen contents.
-    pub fn new(name: impl Into<String>, map_type: MapType, key_size: u32, value_size: u32, max_entries: u32) -> MapDef {
+    pub fn new(
+        name: impl Into<String>,
+        map_type: MapType,
+        key_size: u32,
+        value_size: u32,
+        max_entries: u32,
+    ) -> MapDef {
         MapDef {
             name: name.into(),
             map_type,
@@ -184,7 +190,9 @@ pub fn map_only_with(map: MapType) -> Option<&'static [i32]> {
         MapType::STACK_TRACE => &[GET_STACKID],
         MapType::CGROUP_ARRAY => &[SKB_UNDER_CGROUP, CURRENT_TASK_UNDER_CGROUP],
         MapType::CGROUP_STORAGE | MapType::PERCPU_CGROUP_STORAGE => &[GET_LOCAL_STORAGE],
-        MapType::DEVMAP | MapType::DEVMAP_HASH | MapType::XSKMAP => &[REDIRECT_MAP, MAP_LOOKUP_ELEM],
+        MapType::DEVMAP | MapType::DEVMAP_HASH | MapType::XSKMAP => {
+            &[REDIRECT_MAP, MAP_LOOKUP_ELEM]
+        }
         MapType::CPUMAP => &[REDIRECT_MAP],
         MapType::ARRAY_OF_MAPS | MapType::HASH_OF_MAPS => &[MAP_LOOKUP_ELEM],
         MapType::SOCKMAP => &[
@@ -221,8 +229,12 @@ pub fn helper_needs(helper: i32) -> Option<&'static [MapType]> {
         PERF_EVENT_READ | PERF_EVENT_OUTPUT | PERF_EVENT_READ_VALUE | SKB_OUTPUT | XDP_OUTPUT => {
             &[MapType::PERF_EVENT_ARRAY]
         }
-        RINGBUF_OUTPUT | RINGBUF_RESERVE | RINGBUF_QUERY | RINGBUF_RESERVE_DYNPTR
-        | RINGBUF_SUBMIT_DYNPTR | RINGBUF_DISCARD_DYNPTR => &[MapType::RINGBUF],
+        RINGBUF_OUTPUT
+        | RINGBUF_RESERVE
+        | RINGBUF_QUERY
+        | RINGBUF_RESERVE_DYNPTR
+        | RINGBUF_SUBMIT_DYNPTR
+        | RINGBUF_DISCARD_DYNPTR => &[MapType::RINGBUF],
         USER_RINGBUF_DRAIN => &[MapType::USER_RINGBUF],
         GET_STACKID => &[MapType::STACK_TRACE],
         CURRENT_TASK_UNDER_CGROUP | SKB_UNDER_CGROUP => &[MapType::CGROUP_ARRAY],
@@ -268,9 +280,15 @@ mod tests {
     #[test]
     fn compatibility_is_two_way() {
         assert!(compatible(MapType::HASH, 1));
-        assert!(!compatible(MapType::PROG_ARRAY, 1), "lookup in a prog array");
+        assert!(
+            !compatible(MapType::PROG_ARRAY, 1),
+            "lookup in a prog array"
+        );
         assert!(compatible(MapType::PROG_ARRAY, 12));
-        assert!(!compatible(MapType::HASH, 12), "tail call needs a prog array");
+        assert!(
+            !compatible(MapType::HASH, 12),
+            "tail call needs a prog array"
+        );
         assert!(!compatible(MapType::STACK_TRACE, 1));
         assert!(compatible(MapType::RINGBUF, 131));
     }

@@ -65,7 +65,11 @@ const ALL: [(ProgType, u32, &str); 32] = [
     (ProgType::SkReuseport, 21, "sk_reuseport"),
     (ProgType::FlowDissector, 22, "flow_dissector"),
     (ProgType::CgroupSysctl, 23, "cgroup_sysctl"),
-    (ProgType::RawTracepointWritable, 24, "raw_tracepoint_writable"),
+    (
+        ProgType::RawTracepointWritable,
+        24,
+        "raw_tracepoint_writable",
+    ),
     (ProgType::CgroupSockopt, 25, "cgroup_sockopt"),
     (ProgType::Tracing, 26, "tracing"),
     (ProgType::StructOps, 27, "struct_ops"),
@@ -252,14 +256,10 @@ impl ProgKind {
             "cgroup/recvmsg_unix" => return k(P::CgroupSockAddr, A::CGROUP_UNIX_RECVMSG),
             "cgroup/getpeername4" => return k(P::CgroupSockAddr, A::CGROUP_INET4_GETPEERNAME),
             "cgroup/getpeername6" => return k(P::CgroupSockAddr, A::CGROUP_INET6_GETPEERNAME),
-            "cgroup/getpeername_unix" => {
-                return k(P::CgroupSockAddr, A::CGROUP_UNIX_GETPEERNAME)
-            }
+            "cgroup/getpeername_unix" => return k(P::CgroupSockAddr, A::CGROUP_UNIX_GETPEERNAME),
             "cgroup/getsockname4" => return k(P::CgroupSockAddr, A::CGROUP_INET4_GETSOCKNAME),
             "cgroup/getsockname6" => return k(P::CgroupSockAddr, A::CGROUP_INET6_GETSOCKNAME),
-            "cgroup/getsockname_unix" => {
-                return k(P::CgroupSockAddr, A::CGROUP_UNIX_GETSOCKNAME)
-            }
+            "cgroup/getsockname_unix" => return k(P::CgroupSockAddr, A::CGROUP_UNIX_GETSOCKNAME),
             "cgroup/sock" | "cgroup/sock_create" => {
                 return k(P::CgroupSock, A::CGROUP_INET_SOCK_CREATE)
             }
@@ -270,9 +270,7 @@ impl ProgKind {
             "cgroup/sysctl" => return k(P::CgroupSysctl, A::CGROUP_SYSCTL),
             "cgroup/getsockopt" => return k(P::CgroupSockopt, A::CGROUP_GETSOCKOPT),
             "cgroup/setsockopt" => return k(P::CgroupSockopt, A::CGROUP_SETSOCKOPT),
-            "cgroup/skb" | "cgroup_skb/ingress" => {
-                return k(P::CgroupSkb, A::CGROUP_INET_INGRESS)
-            }
+            "cgroup/skb" | "cgroup_skb/ingress" => return k(P::CgroupSkb, A::CGROUP_INET_INGRESS),
             "cgroup_skb/egress" => return k(P::CgroupSkb, A::CGROUP_INET_EGRESS),
             "xdp/devmap" | "xdp.frags/devmap" => return k(P::Xdp, A::XDP_DEVMAP),
             "xdp/cpumap" | "xdp.frags/cpumap" => return k(P::Xdp, A::XDP_CPUMAP),
@@ -342,7 +340,10 @@ mod tests {
             ProgType::SchedCls
         );
         assert_eq!(ProgKind::from_section("nonsense"), None);
-        assert_eq!(ProgType::from_name("BPF_PROG_TYPE_XDP"), Some(ProgType::Xdp));
+        assert_eq!(
+            ProgType::from_name("BPF_PROG_TYPE_XDP"),
+            Some(ProgType::Xdp)
+        );
         assert_eq!(ProgType::Xdp.kernel_id(), 6);
         for t in ProgType::all() {
             assert_eq!(ProgType::from_kernel_id(t.kernel_id()), Some(t));

@@ -18,8 +18,8 @@ use super::{Env, Next};
 use crate::isa::{AluOp, EndianOp, Operand, Reg, Size, Width};
 use crate::verify::domain::interval::Interval;
 use crate::verify::domain::scalar::{Bits, Scalar, ScalarOp};
-use crate::verify::domain::tnum::Tnum;
 use crate::verify::domain::state::State;
+use crate::verify::domain::tnum::Tnum;
 use crate::verify::domain::types::{Kind, Value};
 use crate::verify::error::ErrorKind;
 use crate::verify::transfer::mem::MAX_VAR_OFF;
@@ -170,12 +170,7 @@ fn apply_scalar(
     let result = d.binop(scalar_op(op), &srcv.var, bits(width));
     let mut v = Value::scalar(result);
     // `rX += K` keeps rX linked to its copies with a known delta.
-    if old.id != 0
-        && op == AluOp::Add
-        && width == Width::W64
-        && !src_is_dst
-        && old.off == 0
-    {
+    if old.id != 0 && op == AluOp::Add && width == Width::W64 && !src_is_dst && old.off == 0 {
         if let Some(c) = srcv.var.as_const() {
             if c <= i32::MAX as u64 {
                 v.id = old.id;
@@ -231,11 +226,16 @@ fn sane_offset(v: &Value, what: &str) -> Result<(), ErrorKind> {
     if let Some(c) = v.var.as_const() {
         let c = c as i64;
         if c >= MAX_VAR_OFF || c <= -MAX_VAR_OFF {
-            return Err(ptr_err(format!("math between {what} pointer and {c} is not allowed")));
+            return Err(ptr_err(format!(
+                "math between {what} pointer and {c} is not allowed"
+            )));
         }
     }
     if v.off as i64 >= MAX_VAR_OFF || v.off as i64 <= -MAX_VAR_OFF {
-        return Err(ptr_err(format!("{what} pointer offset {} is not allowed", v.off)));
+        return Err(ptr_err(format!(
+            "{what} pointer offset {} is not allowed",
+            v.off
+        )));
     }
     if v.var.s.min == i64::MIN {
         return Err(ptr_err(format!(
@@ -252,14 +252,28 @@ fn sane_offset(v: &Value, what: &str) -> Result<(), ErrorKind> {
 }
 
 /// `ptr op scalar` (or `scalar + ptr` when `ptr_is_dst` is false).
-fn ptr_arith(env: &mut Env<'_>, op: AluOp, ptr: &Value, off: &Value, ptr_is_dst: bool) -> Result<Value, ErrorKind> {
+fn ptr_arith(
+    env: &mut Env<'_>,
+    op: AluOp,
+    ptr: &Value,
+    off: &Value,
+    ptr_is_dst: bool,
+) -> Result<Value, ErrorKind> {
     let what = kind_name(ptr);
     if ptr.nullable {
-        return Err(ptr_err(format!("arithmetic on {what}, which may be NULL; check it first")));
+        return Err(ptr_err(format!(
+            "arithmetic on {what}, which may be NULL; check it first"
+        )));
     }
     let known = off.var.as_const();
     match ptr.kind {
-        Kind::Ctx | Kind::MapValue | Kind::Stack | Kind::Packet | Kind::PacketMeta | Kind::Mem | Kind::Func => {}
+        Kind::Ctx
+        | Kind::MapValue
+        | Kind::Stack
+        | Kind::Packet
+        | Kind::PacketMeta
+        | Kind::Mem
+        | Kind::Func => {}
         Kind::MapPtr if known == Some(0) && op == AluOp::Add => {}
         _ => return Err(ptr_err(format!("arithmetic on {what} is prohibited"))),
     }
@@ -308,7 +322,10 @@ fn ptr_arith(env: &mut Env<'_>, op: AluOp, ptr: &Value, off: &Value, ptr_is_dst:
             }
         }
         AluOp::And | AluOp::Or | AluOp::Xor => {
-            return Err(ptr_err(format!("bitwise operator {} on a pointer", op.operator())))
+            return Err(ptr_err(format!(
+                "bitwise operator {} on a pointer",
+                op.operator()
+            )))
         }
         _ => return Err(ptr_err(format!("operator {} on a pointer", op.operator()))),
     }

@@ -14,7 +14,6 @@
 
 use super::{Env, Next};
 use crate::isa::{JmpCond, Operand, Reg, Width};
-use crate::verify::domain::interval::Interval;
 use crate::verify::domain::scalar::{Bits, Scalar, ScalarOp};
 use crate::verify::domain::state::State;
 use crate::verify::domain::tnum::Tnum;
@@ -178,15 +177,19 @@ pub fn refine(cond: Cond, a: &Scalar, b: &Scalar, bits: Bits) -> Option<(Scalar,
 /// Applies what was learnt about the low 32 bits (`view`) to `orig`.
 fn back32(orig: &Scalar, view: &Scalar, signed: bool) -> Option<Scalar> {
     let mut r = *orig;
-    r.var = r.var.with_subreg(r.var.subreg().intersect(view.var.subreg())?);
+    r.var = r
+        .var
+        .with_subreg(r.var.subreg().intersect(view.var.subreg())?);
     if signed {
-        r.ws = r
-            .ws
-            .clamp(view.s.min.max(i32::MIN as i64) as i32, view.s.max.min(i32::MAX as i64) as i32)?;
+        r.ws = r.ws.clamp(
+            view.s.min.max(i32::MIN as i64) as i32,
+            view.s.max.min(i32::MAX as i64) as i32,
+        )?;
     } else {
-        r.wu = r
-            .wu
-            .clamp(view.u.min.min(u32::MAX as u64) as u32, view.u.max.min(u32::MAX as u64) as u32)?;
+        r.wu = r.wu.clamp(
+            view.u.min.min(u32::MAX as u64) as u32,
+            view.u.max.min(u32::MAX as u64) as u32,
+        )?;
     }
     r.synced()
 }
@@ -491,21 +494,62 @@ mod tests {
 
     #[test]
     fn refinements() {
-        let (a, _) = refine(Cond::Is(JmpCond::Lt), &s(0, 100), &Scalar::constant(10), Bits::B64).unwrap();
+        let (a, _) = refine(
+            Cond::Is(JmpCond::Lt),
+            &s(0, 100),
+            &Scalar::constant(10),
+            Bits::B64,
+        )
+        .unwrap();
         assert_eq!((a.u.min, a.u.max), (0, 9));
-        let (a, _) = refine(Cond::Is(JmpCond::Ne), &s(0, 7), &Scalar::constant(0), Bits::B64).unwrap();
+        let (a, _) = refine(
+            Cond::Is(JmpCond::Ne),
+            &s(0, 7),
+            &Scalar::constant(0),
+            Bits::B64,
+        )
+        .unwrap();
         assert_eq!(a.u.min, 1);
-        assert!(refine(Cond::Is(JmpCond::Gt), &s(0, 7), &Scalar::constant(10), Bits::B64).is_none());
+        assert!(refine(
+            Cond::Is(JmpCond::Gt),
+            &s(0, 7),
+            &Scalar::constant(10),
+            Bits::B64
+        )
+        .is_none());
         let even = Scalar::unknown().binop(ScalarOp::And, &Scalar::constant(6), Bits::B64);
-        assert!(refine(Cond::Is(JmpCond::Eq), &even, &Scalar::constant(3), Bits::B64).is_none());
-        let (a, _) = refine(Cond::NotSet, &Scalar::unknown(), &Scalar::constant(0xff), Bits::B64).unwrap();
+        assert!(refine(
+            Cond::Is(JmpCond::Eq),
+            &even,
+            &Scalar::constant(3),
+            Bits::B64
+        )
+        .is_none());
+        let (a, _) = refine(
+            Cond::NotSet,
+            &Scalar::unknown(),
+            &Scalar::constant(0xff),
+            Bits::B64,
+        )
+        .unwrap();
         assert_eq!(a.var.value() | a.var.mask(), !0xff);
         // 32-bit: only the low word is constrained.
-        let (a, _) = refine(Cond::Is(JmpCond::Lt), &Scalar::unknown(), &Scalar::constant(16), Bits::B32).unwrap();
+        let (a, _) = refine(
+            Cond::Is(JmpCond::Lt),
+            &Scalar::unknown(),
+            &Scalar::constant(16),
+            Bits::B32,
+        )
+        .unwrap();
         assert_eq!((a.wu.min, a.wu.max), (0, 15));
-        assert_eq!(a.u.max, u64::MAX);
-        let (a, _) = refine(Cond::Is(JmpCond::SGt), &Scalar::unknown(), &Scalar::constant(-5i64 as u64), Bits::B64).unwrap();
+        assert_eq!(a.u.max, 0xffff_ffff_0000_000f, "the high word is unknown");
+        let (a, _) = refine(
+            Cond::Is(JmpCond::SGt),
+            &Scalar::unknown(),
+            &Scalar::constant(-5i64 as u64),
+            Bits::B64,
+        )
+        .unwrap();
         assert_eq!(a.s.min, -4);
-        let _ = Interval::<u64>::full();
     }
 }

@@ -90,15 +90,24 @@ fn has_callback(p: &HelperProto) -> bool {
 }
 
 /// Checks a call before it happens.
-pub fn check_call(env: &mut Env<'_>, st: &State, idx: usize, target: CallTarget) -> Result<CallPlan, ErrorKind> {
+pub fn check_call(
+    env: &mut Env<'_>,
+    st: &State,
+    idx: usize,
+    target: CallTarget,
+) -> Result<CallPlan, ErrorKind> {
     match target {
         CallTarget::Local(_) => {
-            let t = env.cfg.call_target(idx).ok_or(ErrorKind::BadCallTarget { target: -1 })?;
+            let t = env
+                .cfg
+                .call_target(idx)
+                .ok_or(ErrorKind::BadCallTarget { target: -1 })?;
             let slot = env.slot(t);
             if env.prog.funcs.iter().any(|f| f.slot == slot && f.global) {
                 return Err(ErrorKind::Unsupported {
-                    what: "calls to global functions (Linux verifies them separately, from BTF types)"
-                        .into(),
+                    what:
+                        "calls to global functions (Linux verifies them separately, from BTF types)"
+                            .into(),
                 });
             }
             if st.frames.len() >= env.platform.limits.max_frames {
@@ -115,8 +124,16 @@ pub fn check_call(env: &mut Env<'_>, st: &State, idx: usize, target: CallTarget)
     }
 }
 
-fn check_helper(env: &mut Env<'_>, st: &State, _idx: usize, id: i32) -> Result<HelperPlan, ErrorKind> {
-    let p = env.platform.helper(id).ok_or(ErrorKind::UnknownHelper { id })?;
+fn check_helper(
+    env: &mut Env<'_>,
+    st: &State,
+    _idx: usize,
+    id: i32,
+) -> Result<HelperPlan, ErrorKind> {
+    let p = env
+        .platform
+        .helper(id)
+        .ok_or(ErrorKind::UnknownHelper { id })?;
     let kind = env.prog.kind;
     if !env.platform.helper_allowed(kind, id) {
         return Err(ErrorKind::HelperNotAllowed {
@@ -126,23 +143,42 @@ fn check_helper(env: &mut Env<'_>, st: &State, _idx: usize, id: i32) -> Result<H
         });
     }
     if p.has(helpers::GPL_ONLY) && !env.prog.gpl {
-        return Err(call_err(p, "GPL-only helper called from a program without a GPL-compatible license"));
+        return Err(call_err(
+            p,
+            "GPL-only helper called from a program without a GPL-compatible license",
+        ));
     }
     if p.has(helpers::MIGHT_SLEEP) && !env.prog.flags.sleepable {
-        return Err(call_err(p, "helper may sleep, but the program is not sleepable"));
+        return Err(call_err(
+            p,
+            "helper may sleep, but the program is not sleepable",
+        ));
     }
     if has_callback(p) {
         return Err(ErrorKind::Unsupported {
             what: format!("helpers that take callbacks ({})", p.name),
         });
     }
-    if p.ret == Ret::Unsupported || p.args.iter().any(|a| matches!(a, Arg::Unsupported | Arg::SpinLock | Arg::Timer | Arg::ConstStr)) {
+    if p.ret == Ret::Unsupported
+        || p.args.iter().any(|a| {
+            matches!(
+                a,
+                Arg::Unsupported | Arg::SpinLock | Arg::Timer | Arg::ConstStr
+            )
+        })
+    {
         return Err(ErrorKind::Unsupported {
-            what: format!("helper {}#{id} (argument or return types Palisade does not model)", p.name),
+            what: format!(
+                "helper {}#{id} (argument or return types Palisade does not model)",
+                p.name
+            ),
         });
     }
     if id == 12 && !st.refs.is_empty() {
-        return Err(call_err(p, "tail call while holding a reference would leak it"));
+        return Err(call_err(
+            p,
+            "tail call while holding a reference would leak it",
+        ));
     }
     let mut plan = HelperPlan {
         id,
@@ -182,10 +218,19 @@ fn check_helper(env: &mut Env<'_>, st: &State, _idx: usize, id: i32) -> Result<H
             }
             Arg::MapValueOrNull => {
                 if !v.is_null() {
-                    let size = plan
-                        .map
-                        .map_or(0, |m| env.prog.maps[m].value_size as u64);
-                    mem_arg(env, st, p, i, &v, size, Access::Read, false, true, &mut plan)?;
+                    let size = plan.map.map_or(0, |m| env.prog.maps[m].value_size as u64);
+                    mem_arg(
+                        env,
+                        st,
+                        p,
+                        i,
+                        &v,
+                        size,
+                        Access::Read,
+                        false,
+                        true,
+                        &mut plan,
+                    )?;
                 }
             }
             Arg::Ctx { nullable } => {
@@ -208,7 +253,18 @@ fn check_helper(env: &mut Env<'_>, st: &State, _idx: usize, id: i32) -> Result<H
                 pending_mem = Some((i, access, false));
             }
             Arg::FixedMem { size, access } => {
-                mem_arg(env, st, p, i, &v, size as u64, access, false, false, &mut plan)?;
+                mem_arg(
+                    env,
+                    st,
+                    p,
+                    i,
+                    &v,
+                    size as u64,
+                    access,
+                    false,
+                    false,
+                    &mut plan,
+                )?;
             }
             Arg::Size { zero_ok } => {
                 let Some((pi, access, is_null)) = pending_mem.take() else {
@@ -224,14 +280,22 @@ fn check_helper(env: &mut Env<'_>, st: &State, _idx: usize, id: i32) -> Result<H
                     return Err(arg_err(p, i, "size may be zero"));
                 }
                 if v.var.u.max >= MAX_VAR_SIZE {
-                    return Err(arg_err(p, i, "size is unbounded; bound it with `&=` or a comparison"));
+                    return Err(arg_err(
+                        p,
+                        i,
+                        "size is unbounded; bound it with `&=` or a comparison",
+                    ));
                 }
                 let max = v.var.u.max;
                 plan.max_size = Some(max);
                 let pv = *st.reg(arg_reg(pi));
                 if is_null {
                     if max != 0 {
-                        return Err(arg_err(p, pi, "NULL memory with a size that may be non-zero"));
+                        return Err(arg_err(
+                            p,
+                            pi,
+                            "NULL memory with a size that may be non-zero",
+                        ));
                     }
                     continue;
                 }
@@ -242,7 +306,18 @@ fn check_helper(env: &mut Env<'_>, st: &State, _idx: usize, id: i32) -> Result<H
                 } else {
                     access
                 };
-                mem_arg(env, st, p, pi, &pv, max, access, zero_ok, p.has(helpers::PKT_ACCESS), &mut plan)?;
+                mem_arg(
+                    env,
+                    st,
+                    p,
+                    pi,
+                    &pv,
+                    max,
+                    access,
+                    zero_ok,
+                    p.has(helpers::PKT_ACCESS),
+                    &mut plan,
+                )?;
             }
             Arg::AllocSize => {
                 let Some(c) = v.as_const() else {
@@ -256,7 +331,11 @@ fn check_helper(env: &mut Env<'_>, st: &State, _idx: usize, id: i32) -> Result<H
                 }
                 if *arg == Arg::SockRelease {
                     if v.ref_id == 0 || !st.holds_ref(v.ref_id) {
-                        return Err(arg_err(p, i, "socket is not a referenced one (it was not acquired)"));
+                        return Err(arg_err(
+                            p,
+                            i,
+                            "socket is not a referenced one (it was not acquired)",
+                        ));
                     }
                     if v.off != 0 || !v.var.is_const_eq(0) {
                         return Err(arg_err(p, i, "released pointer must not be modified"));
@@ -272,7 +351,11 @@ fn check_helper(env: &mut Env<'_>, st: &State, _idx: usize, id: i32) -> Result<H
             }
             Arg::RingbufRelease => {
                 if v.kind != Kind::Mem || v.nullable || v.ref_id == 0 || !st.holds_ref(v.ref_id) {
-                    return Err(arg_err(p, i, format!("expected a ring buffer sample from ringbuf_reserve, got {v}")));
+                    return Err(arg_err(
+                        p,
+                        i,
+                        format!("expected a ring buffer sample from ringbuf_reserve, got {v}"),
+                    ));
                 }
                 if v.off != 0 || !v.var.is_const_eq(0) {
                     return Err(arg_err(p, i, "released pointer must not be modified"));
@@ -281,7 +364,11 @@ fn check_helper(env: &mut Env<'_>, st: &State, _idx: usize, id: i32) -> Result<H
             }
             Arg::StackOrNull => {
                 if !(v.is_null() || v.kind == Kind::Stack) {
-                    return Err(arg_err(p, i, format!("expected a stack pointer or NULL, got {v}")));
+                    return Err(arg_err(
+                        p,
+                        i,
+                        format!("expected a stack pointer or NULL, got {v}"),
+                    ));
                 }
             }
             Arg::Callback | Arg::ConstStr | Arg::SpinLock | Arg::Timer | Arg::Unsupported => {
@@ -311,7 +398,11 @@ fn check_helper(env: &mut Env<'_>, st: &State, _idx: usize, id: i32) -> Result<H
 /// Memory-argument pointer types (stack, packet, map value, helper memory).
 fn check_mem_type(p: &HelperProto, i: usize, v: &Value) -> Result<(), ErrorKind> {
     match v.kind {
-        Kind::Stack | Kind::Packet | Kind::PacketMeta | Kind::MapValue | Kind::Mem if !v.nullable => Ok(()),
+        Kind::Stack | Kind::Packet | Kind::PacketMeta | Kind::MapValue | Kind::Mem
+            if !v.nullable =>
+        {
+            Ok(())
+        }
         _ => Err(arg_err(
             p,
             i,
@@ -346,7 +437,11 @@ fn mem_arg(
         Kind::Stack => {
             let frame = v.aux as usize;
             if frame >= st.frames.len() {
-                return Err(arg_err(p, i, "stack pointer into a frame that has returned"));
+                return Err(arg_err(
+                    p,
+                    i,
+                    "stack pointer into a frame that has returned",
+                ));
             }
             let (lo, hi_start) = match v.var.as_const() {
                 Some(c) => {
@@ -386,14 +481,27 @@ fn mem_arg(
             if let Some(d) = env.stack_depth.get_mut(func) {
                 *d = (*d).max((-lo).max(0) as u32);
             }
+            if raw {
+                env.note_write(frame, lo, hi);
+            } else {
+                env.note_read(frame, lo, hi);
+            }
             plan.stack_touched.push((frame, lo, hi));
         }
         Kind::Packet | Kind::PacketMeta => {
             if !pkt_ok || !env.prog.kind.prog_type.direct_packet_read() {
-                return Err(arg_err(p, i, "this helper cannot access packet data directly"));
+                return Err(arg_err(
+                    p,
+                    i,
+                    "this helper cannot access packet data directly",
+                ));
             }
             if access != Access::Read && !env.prog.kind.prog_type.direct_packet_write() {
-                return Err(arg_err(p, i, "this program type cannot write into the packet"));
+                return Err(arg_err(
+                    p,
+                    i,
+                    "this program type cannot write into the packet",
+                ));
             }
             if v.var.s.min < 0 {
                 return Err(arg_err(p, i, "packet offset may be negative"));
@@ -413,6 +521,19 @@ fn mem_arg(
                 return Err(arg_err(p, i, "helper would read a write-only map"));
             }
             region(p, i, v, size, def.value_size as i64, Region::MapValue)?;
+            let lo = v.off as i64 + v.var.s.min;
+            let hi = v.off as i64 + v.var.u.max as i64 + size as i64;
+            if def
+                .special_fields
+                .iter()
+                .any(|&(o, n)| lo < (o + n) as i64 && (o as i64) < hi)
+            {
+                return Err(arg_err(
+                    p,
+                    i,
+                    "memory overlaps a special map field (lock, timer or kptr)",
+                ));
+            }
         }
         Kind::Mem => region(p, i, v, size, v.aux as i64, Region::Mem)?,
         _ => return Err(arg_err(p, i, format!("unexpected pointer {v}"))),
@@ -420,7 +541,14 @@ fn mem_arg(
     Ok(())
 }
 
-fn region(p: &HelperProto, i: usize, v: &Value, size: u64, limit: i64, r: Region) -> Result<(), ErrorKind> {
+fn region(
+    p: &HelperProto,
+    i: usize,
+    v: &Value,
+    size: u64,
+    limit: i64,
+    r: Region,
+) -> Result<(), ErrorKind> {
     let off = v.off as i64;
     if v.var.s.min < 0 {
         return Err(arg_err(p, i, "pointer offset may be negative"));
@@ -472,7 +600,12 @@ pub fn call(
     }
 }
 
-fn helper_effect(env: &mut Env<'_>, st: &mut State, idx: usize, plan: &HelperPlan) -> Result<(), ErrorKind> {
+fn helper_effect(
+    env: &mut Env<'_>,
+    st: &mut State,
+    idx: usize,
+    plan: &HelperPlan,
+) -> Result<(), ErrorKind> {
     let Some(p) = env.platform.helper(plan.id) else {
         return Err(ErrorKind::UnknownHelper { id: plan.id });
     };
@@ -595,7 +728,9 @@ fn integer_result(plan: &HelperPlan) -> Scalar {
         // get_stack, get_task_stack, probe_read_str, probe_read_user_str,
         // probe_read_kernel_str: a length up to the buffer size, or -errno.
         67 | 141 | 45 | 114 | 115 => match plan.max_size {
-            Some(m) if m < MAX_VAR_SIZE => Scalar::srange(-4095, m as i64).unwrap_or(Scalar::unknown()),
+            Some(m) if m < MAX_VAR_SIZE => {
+                Scalar::srange(-4095, m as i64).unwrap_or(Scalar::unknown())
+            }
             _ => Scalar::unknown(),
         },
         _ => Scalar::unknown(),
@@ -605,6 +740,9 @@ fn integer_result(plan: &HelperPlan) -> Scalar {
 /// Checks an `exit`: what may be returned, and that no reference leaks.
 pub fn check_exit(env: &Env<'_>, st: &State) -> Result<(), ErrorKind> {
     let r0 = *st.reg(Reg::R0);
+    if st.depth() == 0 && !r0.is_init() {
+        return Err(ErrorKind::Uninit { reg: Reg::R0 });
+    }
     if st.depth() > 0 {
         if r0.kind == Kind::Stack {
             return Err(ErrorKind::ReturnValue {

@@ -77,7 +77,9 @@ fn class_of(kind: Kind) -> AccessClass {
 }
 
 fn aligned(var: &Scalar, fixed: i64, size: u32) -> bool {
-    var.var.add(Tnum::constant(fixed as u64)).is_aligned(size as u64)
+    var.var
+        .add(Tnum::constant(fixed as u64))
+        .is_aligned(size as u64)
 }
 
 /// Checks an access of `size` bytes at `base + off` and says where it lands.
@@ -117,7 +119,10 @@ pub fn check_access(
         Kind::Stack => check_stack(env, st, base, &reg, total, size, kind),
         Kind::Ctx => {
             if kind == AccessKind::Atomic {
-                return Err(invalid(base, "atomic operations on the context are not allowed"));
+                return Err(invalid(
+                    base,
+                    "atomic operations on the context are not allowed",
+                ));
             }
             if strict && size > 1 && !aligned(&reg.var, total, size) {
                 return Err(misaligned(Region::Ctx, &reg, total, size));
@@ -148,10 +153,16 @@ pub fn check_access(
         }
         Kind::Packet | Kind::PacketMeta => {
             if kind == AccessKind::Atomic {
-                return Err(invalid(base, "atomic operations on packet data are not allowed"));
+                return Err(invalid(
+                    base,
+                    "atomic operations on packet data are not allowed",
+                ));
             }
             if dir == Dir::Write && !env.prog.kind.prog_type.direct_packet_write() {
-                return Err(invalid(base, "this program type cannot write into the packet"));
+                return Err(invalid(
+                    base,
+                    "this program type cannot write into the packet",
+                ));
             }
             if strict && size > 1 && !aligned(&reg.var, total + 2, size) {
                 return Err(misaligned(Region::Packet, &reg, total, size));
@@ -185,7 +196,14 @@ pub fn check_access(
             if strict && size > 1 && !aligned(&reg.var, total, size) {
                 return Err(misaligned(Region::MapValue, &reg, total, size));
             }
-            region_check(base, &reg, total, size as u64, def.value_size as i64, Region::MapValue)?;
+            region_check(
+                base,
+                &reg,
+                total,
+                size as u64,
+                def.value_size as i64,
+                Region::MapValue,
+            )?;
             let lo = total + reg.var.s.min;
             let hi = total + reg.var.u.max as i64 + size as i64;
             if def
@@ -193,7 +211,10 @@ pub fn check_access(
                 .iter()
                 .any(|&(o, n)| lo < (o + n) as i64 && (o as i64) < hi)
             {
-                return Err(invalid(base, "access overlaps a special map field (lock, timer or kptr)"));
+                return Err(invalid(
+                    base,
+                    "access overlaps a special map field (lock, timer or kptr)",
+                ));
             }
             Ok(Target::MapValue {
                 map,
@@ -304,7 +325,10 @@ fn check_stack(
 ) -> Result<Target, ErrorKind> {
     let frame = reg.aux as usize;
     if frame >= st.frames.len() {
-        return Err(invalid(base, "stack pointer into a frame that has returned"));
+        return Err(invalid(
+            base,
+            "stack pointer into a frame that has returned",
+        ));
     }
     if size > 1 && !aligned(&reg.var, off, size) {
         return Err(misaligned(Region::Stack, reg, off, size));
@@ -421,7 +445,13 @@ fn read_stack_fixed(
 
 /// Reads bytes `[lo, hi)` at a variable offset: all must be initialised;
 /// the result is 0 if they are all zero, else unknown.
-fn read_stack_var(env: &Env<'_>, st: &State, frame: usize, lo: i64, hi: i64) -> Result<Value, ErrorKind> {
+fn read_stack_var(
+    env: &Env<'_>,
+    st: &State,
+    frame: usize,
+    lo: i64,
+    hi: i64,
+) -> Result<Value, ErrorKind> {
     let stack = &st.frames[frame].stack;
     let mut all_zero = true;
     for o in lo..hi {
@@ -486,7 +516,9 @@ fn loaded_value(
         Target::MapValue { map, off } => {
             let def = &env.prog.maps[map];
             match (off, &def.frozen_data) {
-                (Some(o), Some(data)) if def.flags & super::super::platform::maps::F_RDONLY_PROG != 0 => {
+                (Some(o), Some(data))
+                    if def.flags & super::super::platform::maps::F_RDONLY_PROG != 0 =>
+                {
                     read_const(data, o, size, sign_extend).map_or(Value::unknown(), Value::constant)
                 }
                 _ => Value::unknown(),
@@ -542,6 +574,20 @@ pub fn check_effect(
     sign_extend: bool,
     value: Option<Reg>,
 ) -> Result<Option<Value>, ErrorKind> {
+    if let Target::Stack {
+        frame,
+        lo,
+        hi,
+        fixed,
+    } = target
+    {
+        if kind != AccessKind::Write {
+            env.note_read(frame, lo, hi);
+        }
+        if kind != AccessKind::Read && fixed {
+            env.note_write(frame, lo, hi);
+        }
+    }
     match kind {
         AccessKind::Read => {
             let v = loaded_value(env, st, target, size, sign_extend)?;
@@ -597,8 +643,9 @@ pub fn check_effect(
                     if v.kind == Kind::Stack && frame != st.depth() {
                         return Err(ErrorKind::InvalidAccess {
                             reg: r,
-                            reason: "cannot spill pointers to the stack into the caller's stack frame"
-                                .into(),
+                            reason:
+                                "cannot spill pointers to the stack into the caller's stack frame"
+                                    .into(),
                         });
                     }
                 }
@@ -623,7 +670,9 @@ pub fn load(st: &mut State, insn: &Insn, facts: &Facts) {
 pub fn store(env: &mut Env<'_>, st: &mut State, insn: &Insn, facts: &Facts) {
     let (size, value, from) = match *insn {
         Insn::Store { size, src, .. } => (size.bytes(), *st.reg(src), Some(src)),
-        Insn::StoreImm { size, imm, .. } => (size.bytes(), Value::constant(imm as i64 as u64), None),
+        Insn::StoreImm { size, imm, .. } => {
+            (size.bytes(), Value::constant(imm as i64 as u64), None)
+        }
         _ => return,
     };
     let Some(Target::Stack {
@@ -636,7 +685,9 @@ pub fn store(env: &mut Env<'_>, st: &mut State, insn: &Insn, facts: &Facts) {
         return;
     };
     if !fixed {
-        st.frames[frame].stack.store_anywhere(lo, hi, value.is_null());
+        st.frames[frame]
+            .stack
+            .store_anywhere(lo, hi, value.is_null());
         return;
     }
     let off = lo;
@@ -700,7 +751,10 @@ pub fn atomic(st: &mut State, insn: &Insn, facts: &Facts) {
 
 /// The value of an `ld_imm64` the loader resolves (maps, functions).
 pub fn ld_pseudo(env: &mut Env<'_>, idx: usize, insn: &Insn) -> Result<Value, ErrorKind> {
-    let Insn::LdPseudo { kind, imm, imm2, .. } = *insn else {
+    let Insn::LdPseudo {
+        kind, imm, imm2, ..
+    } = *insn
+    else {
         return Ok(Value::unknown());
     };
     let slot = env.slot(idx);
@@ -741,7 +795,10 @@ pub fn ld_pseudo(env: &mut Env<'_>, idx: usize, insn: &Insn) -> Result<Value, Er
             Ok(v)
         }
         Pseudo::Func => {
-            let t = env.cfg.call_target(idx).and_then(|t| env.cfg.func_starting_at(t));
+            let t = env
+                .cfg
+                .call_target(idx)
+                .and_then(|t| env.cfg.func_starting_at(t));
             match t {
                 Some(f) => Ok(Value::pointer(Kind::Func, f as u32)),
                 None => Err(ErrorKind::BadCallTarget { target: imm as i64 }),

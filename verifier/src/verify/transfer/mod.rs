@@ -40,6 +40,11 @@ pub struct Env<'a> {
     pub access_class: Vec<Option<AccessClass>>,
     /// Per function: the deepest stack byte touched, in bytes.
     pub stack_depth: Vec<u32>,
+    /// Stack slots `(frame, slot)` the current instruction reads; cleared
+    /// by the explorer before each instruction.
+    pub stack_reads: Vec<(u8, u8)>,
+    /// Stack slots the current instruction overwrites completely.
+    pub stack_writes: Vec<(u8, u8)>,
 }
 
 /// Pointer classes that must not be mixed at one instruction.
@@ -53,7 +58,12 @@ pub enum AccessClass {
 }
 
 impl<'a> Env<'a> {
-    pub fn new(prog: &'a Program, cfg: &'a Cfg, platform: &'a Platform, options: &'a Options) -> Env<'a> {
+    pub fn new(
+        prog: &'a Program,
+        cfg: &'a Cfg,
+        platform: &'a Platform,
+        options: &'a Options,
+    ) -> Env<'a> {
         Env {
             prog,
             cfg,
@@ -62,6 +72,34 @@ impl<'a> Env<'a> {
             last_id: 0,
             access_class: vec![None; cfg.insns.len()],
             stack_depth: vec![0; cfg.funcs.len()],
+            stack_reads: Vec::new(),
+            stack_writes: Vec::new(),
+        }
+    }
+
+    /// Records a read of stack bytes `[lo, hi)` of `frame`.
+    pub fn note_read(&mut self, frame: usize, lo: i64, hi: i64) {
+        let mut o = lo;
+        while o < hi {
+            let (spi, _) = super::domain::stack::locate(o);
+            if spi < 64 && frame < 256 {
+                self.stack_reads.push((frame as u8, spi as u8));
+            }
+            o = -8 * spi as i64; // start of the next slot up
+        }
+    }
+
+    /// Records a write of stack bytes `[lo, hi)`: the slots it covers
+    /// completely no longer carry what was there before.
+    pub fn note_write(&mut self, frame: usize, lo: i64, hi: i64) {
+        let first = (lo + 7).div_euclid(8) * 8;
+        let mut o = first;
+        while o + 8 <= hi {
+            let (spi, _) = super::domain::stack::locate(o);
+            if spi < 64 && frame < 256 {
+                self.stack_writes.push((frame as u8, spi as u8));
+            }
+            o += 8;
         }
     }
 
@@ -120,10 +158,21 @@ pub fn step(env: &mut Env<'_>, st: State, idx: usize) -> Result<Next, Failure> {
     apply(env, st, idx, insn, facts).map_err(Failure::from)
 }
 
-fn apply(env: &mut Env<'_>, mut st: State, idx: usize, insn: Insn, facts: Facts) -> Result<Next, ErrorKind> {
+fn apply(
+    env: &mut Env<'_>,
+    mut st: State,
+    idx: usize,
+    insn: Insn,
+    facts: Facts,
+) -> Result<Next, ErrorKind> {
     let next = idx + 1;
     match insn {
-        Insn::Alu { width, op, dst, src } => Ok(alu::alu(env, st, idx, width, op, dst, src, facts.arith)),
+        Insn::Alu {
+            width,
+            op,
+            dst,
+            src,
+        } => Ok(alu::alu(env, st, idx, width, op, dst, src, facts.arith)),
         Insn::Neg { width, dst } => {
             alu::neg(&mut st, width, dst);
             Ok(Next::One(st, next))

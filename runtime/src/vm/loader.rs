@@ -1,0 +1,249 @@
+//! From an object file to a ready [`Vm`]: parse, pick the program, link it
+//! (entry function plus the subprograms it reaches, as libbpf does),
+//! create every map of the object in the object's order (so the linker's
+//! map indexes are the VM's map numbers), load data sections
+//! (`.data`/`.rodata`) and `.palisade.map_init` entries, and prepare the
+//! program.
+//!
+//! Maps whose type the VM does not emulate become placeholders: the
+//! program still loads, and only a helper call on such a map fails.
+
+use palisade_verifier::object::elf::RawElf;
+use palisade_verifier::object::prog_type::{attach_type_name, ProgType};
+use palisade_verifier::object::write::map_init;
+use palisade_verifier::object::{LinkError, Object, ObjectError};
+
+use super::ctx::PacketHook;
+use super::env::VmConfig;
+use super::error::LoadError;
+use super::maps::{Map, MapError, Maps, BPF_ANY};
+use super::Vm;
+
+/// What kind of input a program expects, from its section name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hook {
+    /// A packet program (`classifier`, `xdp`, `socket`, `cgroup_skb/...`).
+    Packet(PacketHook),
+    /// A cgroup socket-address program (`cgroup/connect4`, ...);
+    /// `attach` is the attach type's name (`cgroup_inet4_connect`).
+    SockAddr { ipv6: bool, attach: &'static str },
+    /// Any other program type: it can still run on raw memory.
+    Other,
+}
+
+/// A program loaded from an object, with everything needed to run it.
+#[derive(Clone, Debug)]
+pub struct LoadedProgram {
+    /// The program's function name.
+    pub name: String,
+    /// Its ELF section.
+    pub section: String,
+    pub hook: Hook,
+    pub vm: Vm,
+    /// Things the caller should know (maps the VM only has placeholders
+    /// for, parts of the object that could not be read).
+    pub warnings: Vec<String>,
+}
+
+/// Why an object's program cannot be loaded into the VM.
+#[derive(Debug, thiserror::Error)]
+pub enum ObjectLoadError {
+    #[error("cannot read the object")]
+    Parse(#[source] ObjectError),
+    #[error("no program `{selector}` (programs: {})", list(.available))]
+    NoProgram {
+        selector: String,
+        available: Vec<String>,
+    },
+    #[error("section `{section}` has several programs; pick one with `{section}/NAME` ({})", list(.names))]
+    Ambiguous { section: String, names: Vec<String> },
+    #[error("cannot link program `{name}`")]
+    Link {
+        name: String,
+        #[source]
+        source: LinkError,
+    },
+    #[error("cannot create map `{name}`")]
+    Map {
+        name: String,
+        #[source]
+        source: MapError,
+    },
+    #[error(".palisade.map_init: {0}")]
+    MapInit(String),
+    #[error("cannot prepare program `{name}`")]
+    Program {
+        name: String,
+        #[source]
+        source: LoadError,
+    },
+}
+
+fn list(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// The hook of a section, from libbpf's section conventions.
+pub fn hook_of_section(section: &str) -> Hook {
+    let kind = palisade_verifier::object::prog_type::classify(section);
+    let Some(def) = kind.def else {
+        return Hook::Other;
+    };
+    match def.prog_type {
+        ProgType::SchedCls | ProgType::SchedAct => Hook::Packet(PacketHook::Tc),
+        ProgType::SocketFilter => Hook::Packet(PacketHook::SocketFilter),
+        ProgType::CgroupSkb => Hook::Packet(PacketHook::CgroupSkb),
+        ProgType::Xdp => Hook::Packet(PacketHook::Xdp),
+        ProgType::CgroupSockAddr => match def.attach_type.and_then(attach_type_name) {
+            Some(attach) => Hook::SockAddr {
+                ipv6: attach.contains('6'),
+                attach,
+            },
+            None => Hook::Other,
+        },
+        _ => Hook::Other,
+    }
+}
+
+/// Finds the program `selector` names: a section name with one program,
+/// a function name, or `section/function`.
+fn select(obj: &Object, selector: &str) -> Result<usize, ObjectLoadError> {
+    let in_section: Vec<usize> = (0..obj.programs.len())
+        .filter(|&i| obj.programs[i].section_name == selector)
+        .collect();
+    match in_section.as_slice() {
+        [one] => return Ok(*one),
+        [] => {}
+        many => {
+            return Err(ObjectLoadError::Ambiguous {
+                section: selector.to_owned(),
+                names: many.iter().map(|&i| obj.programs[i].name.clone()).collect(),
+            })
+        }
+    }
+    if let Some(i) = obj.program_by_name(selector) {
+        return Ok(i);
+    }
+    if let Some((section, name)) = selector.rsplit_once('/') {
+        if let Some(i) = obj
+            .programs
+            .iter()
+            .position(|p| p.section_name == section && p.name == name)
+        {
+            return Ok(i);
+        }
+    }
+    Err(ObjectLoadError::NoProgram {
+        selector: selector.to_owned(),
+        available: obj
+            .programs
+            .iter()
+            .map(|p| format!("{}/{}", p.section_name, p.name))
+            .collect(),
+    })
+}
+
+/// Creates the object's maps, in order, with their initial contents.
+fn create_maps(
+    obj: &Object,
+    bytes: &[u8],
+    warnings: &mut Vec<String>,
+) -> Result<Maps, ObjectLoadError> {
+    let mut maps = Maps::new();
+    for m in &obj.maps {
+        let map_err = |source| ObjectLoadError::Map {
+            name: m.name.clone(),
+            source,
+        };
+        let mut map = match Map::new(&m.name, &m.def) {
+            Ok(map) => map,
+            Err(e @ MapError::UnsupportedType(_)) => {
+                warnings.push(format!(
+                    "map `{}`: {e}; helper calls on it will fail",
+                    m.name
+                ));
+                Map::unsupported(&m.name, &m.def)
+            }
+            Err(e) => return Err(map_err(e)),
+        };
+        if let Some(initial) = &m.initial {
+            map.set_data(initial).map_err(map_err)?;
+        }
+        maps.push(map).map_err(map_err)?;
+    }
+    // `.palisade.map_init`: the object parsed, so the ELF does too.
+    let section = RawElf::parse(bytes).ok().and_then(|elf| {
+        elf.section_by_name(map_init::SECTION)
+            .map(|s| s.data.to_vec())
+    });
+    if let Some(data) = section {
+        let records = map_init::decode(&data)
+            .ok_or_else(|| ObjectLoadError::MapInit("malformed section".into()))?;
+        for record in records {
+            let map = maps
+                .named_mut(&record.map)
+                .ok_or_else(|| ObjectLoadError::MapInit(format!("no map `{}`", record.map)))?;
+            for (key, value) in &record.entries {
+                map.update(key, value, BPF_ANY)
+                    .map_err(|e| ObjectLoadError::MapInit(format!("map `{}`: {e}", record.map)))?;
+            }
+        }
+    }
+    Ok(maps)
+}
+
+/// Loads program `selector` of the object in `bytes` into a new VM.
+pub fn load_object(
+    bytes: &[u8],
+    selector: &str,
+    config: VmConfig,
+) -> Result<LoadedProgram, ObjectLoadError> {
+    let obj = Object::parse(bytes).map_err(ObjectLoadError::Parse)?;
+    let mut warnings: Vec<String> = obj.problems.iter().map(|p| p.to_string()).collect();
+    let index = select(&obj, selector)?;
+    let program = &obj.programs[index];
+    let linked = obj.link(index).map_err(|source| ObjectLoadError::Link {
+        name: program.name.clone(),
+        source,
+    })?;
+    for e in &linked.externs {
+        warnings.push(format!("extern `{}` is not resolved in the VM", e.name));
+    }
+    let maps = create_maps(&obj, bytes, &mut warnings)?;
+    let insns: Vec<_> = linked.insns.iter().map(|(_, i)| *i).collect();
+    let vm = Vm::with_config(&insns, maps, config).map_err(|source| ObjectLoadError::Program {
+        name: program.name.clone(),
+        source,
+    })?;
+    Ok(LoadedProgram {
+        name: program.name.clone(),
+        section: program.section_name.clone(),
+        hook: hook_of_section(&program.section_name),
+        vm,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hooks_follow_section_names() {
+        assert_eq!(hook_of_section("xdp"), Hook::Packet(PacketHook::Xdp));
+        assert_eq!(hook_of_section("classifier"), Hook::Packet(PacketHook::Tc));
+        assert_eq!(hook_of_section("tc"), Hook::Packet(PacketHook::Tc));
+        assert_eq!(
+            hook_of_section("cgroup/connect6"),
+            Hook::SockAddr {
+                ipv6: true,
+                attach: "cgroup_inet6_connect"
+            }
+        );
+        assert_eq!(hook_of_section("kprobe/foo"), Hook::Other);
+    }
+}
