@@ -18,6 +18,7 @@ use palisade_compiler::codegen::{compile, wire, Source};
 use palisade_compiler::model::Checked;
 use palisade_runtime::kernel::run::MIN_FRAME;
 use palisade_runtime::kernel::{load, run_packet, LoadOptions};
+use palisade_runtime::sys::Bpf;
 use support::gen::{self, Rng};
 
 fn check(source: &str) -> Option<Checked> {
@@ -172,5 +173,156 @@ fn show_generator_rejects() {
         let _: Vec<Vec<u8>> = (0..support::env_count("PALISADE_DIFF_PACKETS", 200))
             .map(|_| gen::frame(&mut rng))
             .collect();
+    }
+}
+
+/// The per-rule counters (per-CPU array `{u64 packets; u64 bytes}`) count
+/// exactly the frames whose deciding rule or default counts, per the
+/// reference (audit mode counts every blocking decision).
+#[test]
+fn counters_count_what_the_reference_counts() {
+    let Some(kernel) = support::kernel("counters_count_what_the_reference_counts") else {
+        return;
+    };
+    use palisade_compiler::codegen::lower::filter_counts;
+    use palisade_compiler::eval;
+    use palisade_runtime::kernel::possible_cpus;
+    let mut rng = Rng::new(11);
+    for sample in ["database.pol", "namespace-default-deny.pol", "web-tier.pol", "xdp-guard.pol"] {
+        let source = std::fs::read_to_string(support::repo_root().join("samples").join(sample)).unwrap();
+        let checked = check(&source).unwrap();
+        let compiled = compile(&checked, &Source { path: sample, text: &source }).unwrap();
+        let loaded = load(&kernel, &compiled.to_elf().unwrap(), &LoadOptions::default()).unwrap();
+        let mut frames: Vec<Vec<u8>> = checked
+            .tests
+            .iter()
+            .flat_map(|t| &t.expects)
+            .map(|e| wire::build_frame(&e.packet))
+            .collect();
+        frames.extend((0..400).map(|_| gen::frame(&mut rng)));
+        for program in &checked.programs {
+            let (Some(filter), Some(hook)) = (program.filter(), hook_of(program)) else { continue };
+            let Some(map_index) = compiled.maps.counters(&program.name) else { continue };
+            let function = &compiled.programs.iter().find(|p| p.name == program.name).unwrap().function;
+            let prog = loaded.program(function).unwrap();
+            let mut want = vec![(0u64, 0u64); filter.rules.len() + 2];
+            for frame in &frames {
+                if frame.len() < MIN_FRAME || (hook == FilterHook::Tc && !skb_test_run_accepts(frame)) {
+                    continue;
+                }
+                run_packet(&kernel, prog, frame, 1).unwrap();
+                let counted = match wire::parse_frame(frame, None) {
+                    wire::Frame::NotIp => None,
+                    wire::Frame::Malformed => filter_counts(filter).then_some(filter.rules.len() + 1),
+                    wire::Frame::Ip(p) => {
+                        let o = eval::evaluate(&checked, filter, &p);
+                        let slot = match o.decided_by {
+                            eval::Decider::Rule(r) => r.0 as usize,
+                            eval::Decider::Default => filter.rules.len(),
+                        };
+                        o.count.then_some(slot)
+                    }
+                };
+                if let Some(slot) = counted {
+                    want[slot].0 += 1;
+                    want[slot].1 += frame.len() as u64;
+                }
+            }
+            let map = loaded.map(&compiled.maps.maps[map_index].name).unwrap();
+            let cpus = possible_cpus();
+            for (slot, expected) in want.iter().enumerate() {
+                let value = kernel
+                    .map_lookup(&map.fd, &(slot as u32).to_le_bytes(), 16 * cpus)
+                    .unwrap()
+                    .expect("array slots exist");
+                let (mut packets, mut bytes) = (0u64, 0u64);
+                for cpu in value.chunks(16) {
+                    packets += u64::from_le_bytes(cpu[..8].try_into().unwrap());
+                    bytes += u64::from_le_bytes(cpu[8..16].try_into().unwrap());
+                }
+                assert_eq!((packets, bytes), *expected, "{sample}: `{}` counter slot {slot}", program.name);
+            }
+        }
+    }
+}
+
+/// `log` rules, logging defaults and audit mode send one 48-byte event per
+/// decision into the `palisade_events` ring buffer, with the fields the
+/// reference packet has.
+#[test]
+fn log_events_carry_the_decision_and_the_packet() {
+    let Some(kernel) = support::kernel("log_events_carry_the_decision_and_the_packet") else {
+        return;
+    };
+    use palisade_compiler::eval;
+    use palisade_runtime::sys::ringbuf::RingBuf;
+    let mut rng = Rng::new(23);
+    for sample in ["database.pol", "namespace-default-deny.pol", "web-tier.pol", "dns-egress.pol"] {
+        let source = std::fs::read_to_string(support::repo_root().join("samples").join(sample)).unwrap();
+        let checked = check(&source).unwrap();
+        let compiled = compile(&checked, &Source { path: sample, text: &source }).unwrap();
+        let loaded = load(&kernel, &compiled.to_elf().unwrap(), &LoadOptions::default()).unwrap();
+        let events_map = loaded.map("palisade_events").expect("the sample logs");
+        let mut ring = RingBuf::new(&events_map.fd, events_map.max_entries as usize).expect("mmap ring buffer");
+        let mut frames: Vec<Vec<u8>> = checked
+            .tests
+            .iter()
+            .flat_map(|t| &t.expects)
+            .map(|e| wire::build_frame(&e.packet))
+            .collect();
+        frames.extend((0..300).map(|_| gen::frame(&mut rng)));
+        let mut logged = 0;
+        for (index, program) in checked.programs.iter().enumerate() {
+            let (Some(filter), Some(hook)) = (program.filter(), hook_of(program)) else { continue };
+            let function = &compiled.programs.iter().find(|p| p.name == program.name).unwrap().function;
+            let prog = loaded.program(function).unwrap();
+            for frame in &frames {
+                if frame.len() < MIN_FRAME || (hook == FilterHook::Tc && !skb_test_run_accepts(frame)) {
+                    continue;
+                }
+                run_packet(&kernel, prog, frame, 1).unwrap();
+                let events = ring.drain();
+                let wire::Frame::Ip(packet) = wire::parse_frame(frame, None) else {
+                    assert!(events.is_empty(), "{sample}: non-IP or malformed frames are not logged");
+                    continue;
+                };
+                let o = eval::evaluate(&checked, filter, &packet);
+                if !o.log {
+                    assert!(events.is_empty(), "{sample}/{}: unexpected event for {packet}", program.name);
+                    continue;
+                }
+                assert_eq!(events.len(), 1, "{sample}/{}: one event for {packet}", program.name);
+                let ev = &events[0];
+                assert_eq!(ev.len(), 48);
+                let outcome = match o.decided_by {
+                    eval::Decider::Rule(r) => r.0,
+                    eval::Decider::Default => filter.rules.len() as u32,
+                };
+                let u16_at = |i: usize| u16::from_le_bytes([ev[i], ev[i + 1]]);
+                assert_eq!(u32::from_le_bytes(ev[0..4].try_into().unwrap()), index as u32);
+                assert_eq!(u32::from_le_bytes(ev[4..8].try_into().unwrap()), outcome);
+                assert_eq!(ev[8], u8::from(o.verdict.blocks()));
+                assert_eq!(ev[9], u8::from(filter.audit));
+                assert_eq!(ev[11], packet.protocol.0);
+                let (sport, dport) = match packet.icmp {
+                    Some(h) => (u16::from(h.ty), u16::from(h.code)),
+                    None => (packet.src_port.unwrap_or(0), packet.dst_port.unwrap_or(0)),
+                };
+                assert_eq!((u16_at(12), u16_at(14)), (sport, dport), "{packet}");
+                let addr = |a: std::net::IpAddr| match a {
+                    std::net::IpAddr::V4(v4) => {
+                        let mut b = [0u8; 16];
+                        b[..4].copy_from_slice(&v4.octets());
+                        b
+                    }
+                    std::net::IpAddr::V6(v6) => v6.octets(),
+                };
+                assert_eq!(ev[10], if packet.src.is_ipv4() { 4 } else { 6 });
+                assert_eq!(&ev[16..32], &addr(packet.src));
+                assert_eq!(&ev[32..48], &addr(packet.dst));
+                logged += 1;
+            }
+        }
+        assert!(logged > 0, "{sample}: no event was expected at all");
     }
 }

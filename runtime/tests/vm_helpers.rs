@@ -192,3 +192,11 @@ fn csum_diff_of_a_word_change() {
         -22
     );
 }
+
+/// Regression: the first 1,000,000-input fuzz run found `from_size +
+/// to_size` overflowing (a debug panic) for sizes near `u64::MAX`.
+#[test]
+fn csum_diff_with_huge_sizes_is_einval_not_a_panic() {
+    let text = "r1 = r10\nr2 = -4\nr3 = r10\nr4 = 8\nr5 = 0\ncall 28\nexit";
+    assert_eq!(r0(text) as i64, -22);
+}

@@ -61,6 +61,13 @@ struct Tally {
 
 impl Tally {
     fn record(&mut self, group: &str, name: &str, kernel_accepts: bool, report: &Report) {
+        if report.duration.as_millis() >= 100 {
+            self.disagreements.push(format!(
+                "SLOW {:.0} ms [{group}] {name} ({} insns processed)",
+                report.duration.as_secs_f64() * 1000.0,
+                report.stats.processed_insns
+            ));
+        }
         let row = self.rows.entry(group.to_string()).or_default();
         match (kernel_accepts, report.accepted()) {
             (a, b) if a == b => row.agree += 1,

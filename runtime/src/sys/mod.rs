@@ -15,6 +15,8 @@
 
 pub mod fake;
 #[cfg(target_os = "linux")]
+pub mod ringbuf;
+#[cfg(target_os = "linux")]
 mod linux;
 
 #[cfg(target_os = "linux")]

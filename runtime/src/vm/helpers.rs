@@ -279,7 +279,7 @@ impl HelperCall<'_, '_> {
 
     fn csum_diff(&mut self, a: [u64; 5]) -> Result<u64, VmErrorKind> {
         let (from_size, to_size) = (a[1], a[3]);
-        if from_size % 4 != 0 || to_size % 4 != 0 || from_size + to_size > 512 {
+        if from_size % 4 != 0 || to_size % 4 != 0 || from_size.saturating_add(to_size) > 512 {
             return Ok(neg(EINVAL));
         }
         self.scratch.clear();

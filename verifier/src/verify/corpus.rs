@@ -119,7 +119,9 @@ pub fn program_from_test(test: &Json, insns: Option<&[Json]>) -> Result<Program,
                 slot: off as usize,
                 name: format!("func{off}"),
                 global: false,
+                returns_void: false,
             });
+            prog.has_btf = true;
         }
     }
     Ok(prog)

@@ -49,6 +49,9 @@ struct Checkpoint {
     /// Per frame: stack slots the path overwrote between the parent
     /// checkpoint and this one.
     written: Vec<u64>,
+    /// Times this state covered a new one, and times it did not.
+    hits: u32,
+    misses: u32,
 }
 
 struct Path {
@@ -138,6 +141,19 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
                     }
                 }
                 if let Some(c) = pruned_by {
+                    cps[c as usize].hits += 1;
+                } else {
+                    // States that keep failing to cover anything are
+                    // dropped from the search list (the kernel does the
+                    // same): it keeps long loops fast.
+                    let list = &mut at[idx];
+                    list.retain(|&c| {
+                        let cp = &mut cps[c as usize];
+                        cp.misses += 1;
+                        cp.misses <= cp.hits * 3 + 3
+                    });
+                }
+                if let Some(c) = pruned_by {
                     // What the covering state's future reads, this path's
                     // future reads too.
                     let reads = cps[c as usize].read.clone();
@@ -163,6 +179,8 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
                         branches: 1,
                         read: vec![0; frames],
                         written: std::mem::replace(&mut path.written, vec![0; frames]),
+                        hits: 0,
+                        misses: 0,
                     });
                     at[idx].push(id);
                     path.parent = Some(id);

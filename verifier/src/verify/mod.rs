@@ -112,6 +112,12 @@ pub fn verify_program(prog: &Program, platform: &Platform, options: &Options) ->
             return report;
         }
     };
+    if let Err((slot, kind)) = subprog_rules(prog, &cfg) {
+        let e = located(prog, Some(&cfg), slot, kind, String::new());
+        reject(&mut report, vec![e]);
+        report.duration = started.elapsed();
+        return report;
+    }
     let mut env = Env::new(prog, &cfg, platform, options);
     let result = explore::explore(&mut env, &mut report.stats);
     match result {
@@ -142,6 +148,43 @@ pub fn verify_program(prog: &Program, platform: &Platform, options: &Options) ->
     }
     report.duration = started.elapsed();
     report
+}
+
+/// Rules Linux checks per subprogram before the analysis: `ld_abs` and
+/// tail calls in subprograms need BTF function information, and `ld_abs`
+/// a function that returns a value (it may return 0 early).
+fn subprog_rules(prog: &Program, cfg: &cfg::Cfg) -> Result<(), (usize, ErrorKind)> {
+    use crate::isa::{CallTarget, Insn};
+    for (idx, insn) in cfg.insns.iter().enumerate() {
+        if cfg.func_of[idx] == 0 {
+            continue;
+        }
+        let ld_abs = matches!(insn, Insn::LdAbs { .. } | Insn::LdInd { .. });
+        let tail_call = matches!(insn, Insn::Call(CallTarget::Helper(12)));
+        if !(ld_abs || tail_call) {
+            continue;
+        }
+        let slot = cfg.slots[idx];
+        if !prog.has_btf {
+            return Err((
+                slot,
+                ErrorKind::Unsupported {
+                    what: "ld_abs or tail calls in a subprogram without BTF function information (Linux refuses them)".into(),
+                },
+            ));
+        }
+        let entry = cfg.slots[cfg.funcs[cfg.func_of[idx] as usize]];
+        if ld_abs && prog.funcs.iter().any(|f| f.slot == entry && f.returns_void) {
+            return Err((
+                slot,
+                ErrorKind::InvalidAccess {
+                    reg: Reg::R6,
+                    reason: "ld_abs is only allowed in functions that return a value".into(),
+                },
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The deepest combined stack of any call chain (frames rounded up to 16

@@ -40,6 +40,8 @@ pub struct FuncInfo {
     /// Global (BTF linkage) functions are verified separately by Linux,
     /// with types from BTF; Palisade refuses calls to them.
     pub global: bool,
+    /// The function returns `void` (from BTF).
+    pub returns_void: bool,
 }
 
 /// One program to verify.
@@ -62,6 +64,9 @@ pub struct Program {
     pub flags: LoadFlags,
     /// Whether the license is GPL-compatible (GPL-only helpers need it).
     pub gpl: bool,
+    /// Whether the loader passes BTF function information (clang-built
+    /// objects do); Linux refuses some constructs in subprograms without it.
+    pub has_btf: bool,
 }
 
 impl Program {
@@ -77,6 +82,7 @@ impl Program {
             lines: BTreeMap::new(),
             flags: LoadFlags::default(),
             gpl: true,
+            has_btf: false,
         }
     }
 
@@ -189,12 +195,26 @@ impl Program {
         for r in &linked.map_refs {
             prog.map_refs.insert(r.slot, r.map);
         }
+        prog.has_btf = obj.btf.is_some();
         for f in &linked.functions {
-            let global = f.start != 0 && obj.functions.get(f.function).is_some_and(|of| of.global);
+            let mut global = f.start != 0 && obj.functions.get(f.function).is_some_and(|of| of.global);
+            let mut returns_void = false;
+            if let Some(btf) = &obj.btf {
+                use crate::object::btf::BtfType;
+                if let Some(id) = btf.find(&f.name, |t| matches!(t, BtfType::Func { .. })) {
+                    if let Ok(BtfType::Func { proto, linkage, .. }) = btf.get(id) {
+                        global = f.start != 0 && *linkage == 1;
+                        if let Ok(BtfType::FuncProto { ret, .. }) = btf.get(*proto) {
+                            returns_void = *ret == 0;
+                        }
+                    }
+                }
+            }
             prog.funcs.push(FuncInfo {
                 slot: f.start,
                 name: f.name.clone(),
                 global,
+                returns_void,
             });
         }
         for (slot, loc) in linked.lines.entries() {

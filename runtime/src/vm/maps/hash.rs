@@ -59,6 +59,9 @@ impl HashTable {
                     }
                     self.slab.evict_lru();
                 }
+                if !self.slab.has_room() {
+                    return Err(MapError::Full);
+                }
                 self.slab.insert(key, value);
             }
         }

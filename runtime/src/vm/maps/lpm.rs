@@ -112,7 +112,7 @@ impl LpmTrie {
                 if flags == super::BPF_EXIST {
                     return Err(MapError::NotFound);
                 }
-                if self.slab.len() >= self.max_entries {
+                if self.slab.len() >= self.max_entries || !self.slab.has_room() {
                     return Err(MapError::NoSpace);
                 }
                 self.slab.insert(&exact, value);

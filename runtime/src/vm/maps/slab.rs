@@ -51,6 +51,12 @@ impl Slab {
         }
     }
 
+    /// Whether one more entry fits in the 4 GiB a map's memory may span
+    /// (value pointers are 32-bit offsets).
+    pub fn has_room(&self) -> bool {
+        !self.free.is_empty() || (self.keys.len() + 1) * self.value_size <= u32::MAX as usize
+    }
+
     /// Inserts a new key (the caller checked it is absent and that there
     /// is room) and returns its slot.
     pub fn insert(&mut self, key: &[u8], value: &[u8]) -> u32 {

@@ -384,7 +384,7 @@ pub fn sock_access(off: i64, size: u32, common_only: bool) -> bool {
 }
 
 /// `struct bpf_tcp_sock` through a `tcp_sock` pointer: read only; u32
-/// fields up to `bytes_received` (offset 80), then u64 counters.
+/// fields, except the u64 `bytes_received` (80) and `bytes_acked` (88).
 pub fn tcp_sock_access(off: i64, size: u32) -> bool {
     if size == 0 || !(0..112).contains(&off) {
         return false;
@@ -393,10 +393,9 @@ pub fn tcp_sock_access(off: i64, size: u32) -> bool {
     if off % size != 0 {
         return false;
     }
-    if off >= 80 {
-        size == 8 && off % 8 == 0
-    } else {
-        size == 4
+    match off {
+        80 | 88 => size == 8,
+        _ => size == 4,
     }
 }
 

@@ -299,6 +299,7 @@ fn pointer_branch(
     width: Width,
 ) -> (Option<State>, Option<State>) {
     let is64 = width == Width::W64;
+    let eq_ne = matches!(cond, Cond::Is(JmpCond::Eq | JmpCond::Ne));
     // Packet pointers against data_end / data.
     if is64 {
         if let Some(src) = src_reg {
@@ -307,49 +308,46 @@ fn pointer_branch(
             }
         }
     }
-    // Pointer against the constant 0.
-    let (ptr, ptr_reg, other, flip) = if a.kind.is_pointer() && !b.kind.is_pointer() {
-        (a, Some(dst), b, false)
-    } else if b.kind.is_pointer() && !a.kind.is_pointer() {
-        (b, src_reg, a, true)
-    } else {
-        (a, None, b, false)
-    };
-    let cond = if flip { cond.swapped() } else { cond };
-    let zero = match width {
-        Width::W64 => other.is_scalar() && other.var.is_const_eq(0),
-        Width::W32 => other.is_scalar() && other.var.as_const32() == Some(0),
-    };
-    if !a.kind.is_pointer() || !b.kind.is_pointer() {
-        if zero && matches!(cond, Cond::Is(JmpCond::Eq | JmpCond::Ne)) {
-            if !ptr.nullable && never_null(ptr.kind) {
-                return if cond == Cond::Is(JmpCond::Eq) {
-                    (None, Some(st))
-                } else {
-                    (Some(st), None)
-                };
-            }
-            if ptr.nullable && is64 && ptr_reg.is_some() {
-                let null_arm = null_check(st.clone(), ptr, true);
-                let valid_arm = null_check(st, ptr, false);
-                return if cond == Cond::Is(JmpCond::Eq) {
-                    (Some(null_arm), Some(valid_arm))
-                } else {
-                    (Some(valid_arm), Some(null_arm))
-                };
-            }
-        }
-        return (Some(st.clone()), Some(st));
-    }
-    // Two pointers: equality with a non-NULL one proves the other non-NULL.
-    if is64 && a.nullable != b.nullable && matches!(cond, Cond::Is(JmpCond::Eq | JmpCond::Ne)) {
-        let maybe = if a.nullable { a } else { b };
-        let eq_arm = null_check(st.clone(), maybe, false);
+    // `ptr == 0` on a maybe-NULL pointer (immediate 0, 64-bit only): every
+    // copy of the pointer learns the outcome.
+    if is64 && eq_ne && src_reg.is_none() && a.kind.is_pointer() && a.nullable && b.is_null() {
+        let null_arm = null_check(st.clone(), a, true);
+        let valid_arm = null_check(st, a, false);
         return if cond == Cond::Is(JmpCond::Eq) {
-            (Some(eq_arm), Some(st))
+            (Some(null_arm), Some(valid_arm))
         } else {
-            (Some(st), Some(eq_arm))
+            (Some(valid_arm), Some(null_arm))
         };
+    }
+    // A pointer that can never be NULL against a constant 0 decides the
+    // branch (either operand order, either width).
+    let (ptr, other) = if a.kind.is_pointer() { (a, b) } else { (b, a) };
+    if eq_ne && ptr.kind.is_pointer() && !other.kind.is_pointer() && !ptr.nullable && never_null(ptr.kind) {
+        let zero = match width {
+            Width::W64 => other.var.is_const_eq(0),
+            Width::W32 => other.var.as_const32() == Some(0),
+        };
+        if zero {
+            return if cond == Cond::Is(JmpCond::Eq) {
+                (None, Some(st))
+            } else {
+                (Some(st), None)
+            };
+        }
+    }
+    // Two pointers, exactly one maybe-NULL: where they are equal, that one
+    // register is not NULL.
+    if is64 && eq_ne && a.kind.is_pointer() && b.kind.is_pointer() && a.nullable != b.nullable {
+        if let Some(src) = src_reg {
+            let r = if a.nullable { dst } else { src };
+            let mut eq_arm = st.clone();
+            eq_arm.reg_mut(r).nullable = false;
+            return if cond == Cond::Is(JmpCond::Eq) {
+                (Some(eq_arm), Some(st))
+            } else {
+                (Some(st), Some(eq_arm))
+            };
+        }
     }
     (Some(st.clone()), Some(st))
 }

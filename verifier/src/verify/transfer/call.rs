@@ -252,19 +252,23 @@ fn check_helper(
                 check_mem_type(p, i, &v)?;
                 pending_mem = Some((i, access, false));
             }
-            Arg::FixedMem { size, access } => {
-                mem_arg(
-                    env,
-                    st,
-                    p,
-                    i,
-                    &v,
-                    size as u64,
-                    access,
-                    false,
-                    false,
-                    &mut plan,
-                )?;
+            Arg::FixedMem {
+                size,
+                access,
+                aligned,
+            } => {
+                if aligned && v.kind.is_pointer() {
+                    let ip_align = if v.kind.is_packet() { 2 } else { 0 };
+                    let fixed = v.off as i64 + ip_align;
+                    let t = v
+                        .var
+                        .var
+                        .add(crate::verify::domain::tnum::Tnum::constant(fixed as u64));
+                    if !t.is_aligned(size as u64) {
+                        return Err(arg_err(p, i, format!("misaligned pointer for a {size}-byte value")));
+                    }
+                }
+                mem_arg(env, st, p, i, &v, size as u64, access, false, false, &mut plan)?;
             }
             Arg::Size { zero_ok } => {
                 let Some((pi, access, is_null)) = pending_mem.take() else {
@@ -822,9 +826,20 @@ pub fn check_ld_abs(env: &Env<'_>, st: &State) -> Result<(), ErrorKind> {
 }
 
 /// `r0 = *(size *)skb[...]`: a hidden helper call (`r1`-`r5` clobbered).
-pub fn ld_abs(st: &mut State) {
+/// A failed load ends the function with `r0 = 0`: in a subprogram that is
+/// a second path, back to the caller.
+pub fn ld_abs(mut st: State, idx: usize) -> Next {
     for r in 1..=5 {
         st.cur_mut().regs[r] = Value::UNINIT;
     }
     st.cur_mut().regs[0] = Value::unknown();
+    if st.depth() == 0 {
+        return Next::One(st, idx + 1);
+    }
+    let mut early = st.clone();
+    early.cur_mut().regs[0] = Value::constant(0);
+    match exit(early) {
+        Next::One(e, ret) => Next::Two(st, idx + 1, e, ret),
+        _ => Next::One(st, idx + 1),
+    }
 }

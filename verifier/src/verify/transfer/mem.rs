@@ -170,8 +170,8 @@ pub fn check_access(
             if reg.var.s.min < 0 {
                 return Err(invalid(base, "packet offset may be negative"));
             }
-            let range = reg.aux as i64;
-            if total < 0 || total + size as i64 > range {
+            let range = reg.aux as i32 as i64;
+            if range < 0 || total < 0 || total + size as i64 > range {
                 return Err(ErrorKind::OutOfBounds {
                     reg: base,
                     region: Region::Packet,

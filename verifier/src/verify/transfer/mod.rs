@@ -210,10 +210,7 @@ fn apply(
             *st.reg_mut(dst) = mem::ld_pseudo(env, idx, &insn)?;
             Ok(Next::One(st, next))
         }
-        Insn::LdAbs { .. } | Insn::LdInd { .. } => {
-            call::ld_abs(&mut st);
-            Ok(Next::One(st, next))
-        }
+        Insn::LdAbs { .. } | Insn::LdInd { .. } => Ok(call::ld_abs(st, idx)),
         Insn::Ja { .. } | Insn::JaLong { .. } => {
             let t = env.cfg.jump_target(idx).ok_or(ErrorKind::JumpOutOfRange {
                 from: env.slot(idx),
