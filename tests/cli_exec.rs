@@ -68,7 +68,14 @@ fn an_xdp_program_runs_on_a_packet() {
     let out = palisade(&["exec", obj, "--section", "xdp", "--packet", &packet_hex(17)]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "r0 = 1 (XDP_DROP)\ninstructions: 9\n");
-    let out = palisade(&["exec", obj, "--section", "xdp/drop_udp", "--packet", &packet_hex(6)]);
+    let out = palisade(&[
+        "exec",
+        obj,
+        "--section",
+        "xdp/drop_udp",
+        "--packet",
+        &packet_hex(6),
+    ]);
     assert_eq!(stdout(&out), "r0 = 2 (XDP_PASS)\ninstructions: 8\n");
 }
 
@@ -122,16 +129,38 @@ out:
 ",
     );
     let obj = obj.to_str().unwrap();
-    let out = palisade(&["exec", obj, "--section", "cgroup/connect4", "--connect", "10.96.0.10:80"]);
+    let out = palisade(&[
+        "exec",
+        obj,
+        "--section",
+        "cgroup/connect4",
+        "--connect",
+        "10.96.0.10:80",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
         "r0 = 1 (allow)\naddress: 10.96.0.10:80 -> 10.1.0.5:8080\ninstructions: 9\n"
     );
-    let out = palisade(&["exec", obj, "--section", "cgroup/connect4", "--connect", "10.0.0.1:80", "--json"]);
+    let out = palisade(&[
+        "exec",
+        obj,
+        "--section",
+        "cgroup/connect4",
+        "--connect",
+        "10.0.0.1:80",
+        "--json",
+    ]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
     assert_eq!(v["address"]["rewritten"], false);
-    let out = palisade(&["exec", obj, "--section", "cgroup/connect4", "--connect", "[::1]:80"]);
+    let out = palisade(&[
+        "exec",
+        obj,
+        "--section",
+        "cgroup/connect4",
+        "--connect",
+        "[::1]:80",
+    ]);
     assert_eq!(out.status.code(), Some(2), "wrong family is a usage error");
 }
 
@@ -152,7 +181,14 @@ sum:
     exit
 ",
     );
-    let out = palisade(&["exec", obj.to_str().unwrap(), "--section", "xdp", "--mem", "05 07"]);
+    let out = palisade(&[
+        "exec",
+        obj.to_str().unwrap(),
+        "--section",
+        "xdp",
+        "--mem",
+        "05 07",
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "r0 = 14\ninstructions: 5\n");
 }
@@ -163,7 +199,14 @@ fn exit_codes() {
     let obj = object(dir.path(), "xdp.o", DROP_UDP);
     let obj = obj.to_str().unwrap();
     // Environment: the object does not exist.
-    let out = palisade(&["exec", "/nonexistent.o", "--section", "xdp", "--packet", "00"]);
+    let out = palisade(&[
+        "exec",
+        "/nonexistent.o",
+        "--section",
+        "xdp",
+        "--packet",
+        "00",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     // Usage: a packet program without a packet.
     let out = palisade(&["exec", obj, "--section", "xdp"]);
@@ -172,24 +215,56 @@ fn exit_codes() {
     // Bad input: not an object, a missing program, bad hex.
     let junk = dir.path().join("junk.o");
     std::fs::write(&junk, b"junk").unwrap();
-    let out = palisade(&["exec", junk.to_str().unwrap(), "--section", "xdp", "--packet", "00"]);
+    let out = palisade(&[
+        "exec",
+        junk.to_str().unwrap(),
+        "--section",
+        "xdp",
+        "--packet",
+        "00",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let out = palisade(&["exec", obj, "--section", "classifier", "--packet", "00"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("xdp/drop_udp"), "lists the programs: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("xdp/drop_udp"),
+        "lists the programs: {}",
+        stderr(&out)
+    );
     let out = palisade(&["exec", obj, "--section", "xdp", "--packet", "0g"]);
     assert_eq!(out.status.code(), Some(1));
     // A VM fault is a verdict on the program: exit 1, with the instruction.
     let out = palisade(&["exec", obj, "--section", "xdp", "--mem", "00"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("VM fault: insn 0"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("VM fault: insn 0"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn the_instruction_budget_is_a_flag() {
     let dir = tempfile::tempdir().unwrap();
-    let obj = object(dir.path(), "spin.o", ".section xdp\n.globl spin\nspin:\n    goto spin\n");
-    let out = palisade(&["exec", obj.to_str().unwrap(), "--section", "xdp", "--packet", "00", "--max-insns", "50"]);
+    let obj = object(
+        dir.path(),
+        "spin.o",
+        ".section xdp\n.globl spin\nspin:\n    goto spin\n",
+    );
+    let out = palisade(&[
+        "exec",
+        obj.to_str().unwrap(),
+        "--section",
+        "xdp",
+        "--packet",
+        "00",
+        "--max-insns",
+        "50",
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("instruction limit of 50"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("instruction limit of 50"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -188,11 +188,29 @@ fn counters_count_what_the_reference_counts() {
     use palisade_compiler::eval;
     use palisade_runtime::kernel::possible_cpus;
     let mut rng = Rng::new(11);
-    for sample in ["database.pol", "namespace-default-deny.pol", "web-tier.pol", "xdp-guard.pol"] {
-        let source = std::fs::read_to_string(support::repo_root().join("samples").join(sample)).unwrap();
+    for sample in [
+        "database.pol",
+        "namespace-default-deny.pol",
+        "web-tier.pol",
+        "xdp-guard.pol",
+    ] {
+        let source =
+            std::fs::read_to_string(support::repo_root().join("samples").join(sample)).unwrap();
         let checked = check(&source).unwrap();
-        let compiled = compile(&checked, &Source { path: sample, text: &source }).unwrap();
-        let loaded = load(&kernel, &compiled.to_elf().unwrap(), &LoadOptions::default()).unwrap();
+        let compiled = compile(
+            &checked,
+            &Source {
+                path: sample,
+                text: &source,
+            },
+        )
+        .unwrap();
+        let loaded = load(
+            &kernel,
+            &compiled.to_elf().unwrap(),
+            &LoadOptions::default(),
+        )
+        .unwrap();
         let mut frames: Vec<Vec<u8>> = checked
             .tests
             .iter()
@@ -201,19 +219,32 @@ fn counters_count_what_the_reference_counts() {
             .collect();
         frames.extend((0..400).map(|_| gen::frame(&mut rng)));
         for program in &checked.programs {
-            let (Some(filter), Some(hook)) = (program.filter(), hook_of(program)) else { continue };
-            let Some(map_index) = compiled.maps.counters(&program.name) else { continue };
-            let function = &compiled.programs.iter().find(|p| p.name == program.name).unwrap().function;
+            let (Some(filter), Some(hook)) = (program.filter(), hook_of(program)) else {
+                continue;
+            };
+            let Some(map_index) = compiled.maps.counters(&program.name) else {
+                continue;
+            };
+            let function = &compiled
+                .programs
+                .iter()
+                .find(|p| p.name == program.name)
+                .unwrap()
+                .function;
             let prog = loaded.program(function).unwrap();
             let mut want = vec![(0u64, 0u64); filter.rules.len() + 2];
             for frame in &frames {
-                if frame.len() < MIN_FRAME || (hook == FilterHook::Tc && !skb_test_run_accepts(frame)) {
+                if frame.len() < MIN_FRAME
+                    || (hook == FilterHook::Tc && !skb_test_run_accepts(frame))
+                {
                     continue;
                 }
                 run_packet(&kernel, prog, frame, 1).unwrap();
                 let counted = match wire::parse_frame(frame, None) {
                     wire::Frame::NotIp => None,
-                    wire::Frame::Malformed => filter_counts(filter).then_some(filter.rules.len() + 1),
+                    wire::Frame::Malformed => {
+                        filter_counts(filter).then_some(filter.rules.len() + 1)
+                    }
                     wire::Frame::Ip(p) => {
                         let o = eval::evaluate(&checked, filter, &p);
                         let slot = match o.decided_by {
@@ -240,7 +271,12 @@ fn counters_count_what_the_reference_counts() {
                     packets += u64::from_le_bytes(cpu[..8].try_into().unwrap());
                     bytes += u64::from_le_bytes(cpu[8..16].try_into().unwrap());
                 }
-                assert_eq!((packets, bytes), *expected, "{sample}: `{}` counter slot {slot}", program.name);
+                assert_eq!(
+                    (packets, bytes),
+                    *expected,
+                    "{sample}: `{}` counter slot {slot}",
+                    program.name
+                );
             }
         }
     }
@@ -257,13 +293,32 @@ fn log_events_carry_the_decision_and_the_packet() {
     use palisade_compiler::eval;
     use palisade_runtime::sys::ringbuf::RingBuf;
     let mut rng = Rng::new(23);
-    for sample in ["database.pol", "namespace-default-deny.pol", "web-tier.pol", "dns-egress.pol"] {
-        let source = std::fs::read_to_string(support::repo_root().join("samples").join(sample)).unwrap();
+    for sample in [
+        "database.pol",
+        "namespace-default-deny.pol",
+        "web-tier.pol",
+        "dns-egress.pol",
+    ] {
+        let source =
+            std::fs::read_to_string(support::repo_root().join("samples").join(sample)).unwrap();
         let checked = check(&source).unwrap();
-        let compiled = compile(&checked, &Source { path: sample, text: &source }).unwrap();
-        let loaded = load(&kernel, &compiled.to_elf().unwrap(), &LoadOptions::default()).unwrap();
+        let compiled = compile(
+            &checked,
+            &Source {
+                path: sample,
+                text: &source,
+            },
+        )
+        .unwrap();
+        let loaded = load(
+            &kernel,
+            &compiled.to_elf().unwrap(),
+            &LoadOptions::default(),
+        )
+        .unwrap();
         let events_map = loaded.map("palisade_events").expect("the sample logs");
-        let mut ring = RingBuf::new(&events_map.fd, events_map.max_entries as usize).expect("mmap ring buffer");
+        let mut ring = RingBuf::new(&events_map.fd, events_map.max_entries as usize)
+            .expect("mmap ring buffer");
         let mut frames: Vec<Vec<u8>> = checked
             .tests
             .iter()
@@ -273,25 +328,46 @@ fn log_events_carry_the_decision_and_the_packet() {
         frames.extend((0..300).map(|_| gen::frame(&mut rng)));
         let mut logged = 0;
         for (index, program) in checked.programs.iter().enumerate() {
-            let (Some(filter), Some(hook)) = (program.filter(), hook_of(program)) else { continue };
-            let function = &compiled.programs.iter().find(|p| p.name == program.name).unwrap().function;
+            let (Some(filter), Some(hook)) = (program.filter(), hook_of(program)) else {
+                continue;
+            };
+            let function = &compiled
+                .programs
+                .iter()
+                .find(|p| p.name == program.name)
+                .unwrap()
+                .function;
             let prog = loaded.program(function).unwrap();
             for frame in &frames {
-                if frame.len() < MIN_FRAME || (hook == FilterHook::Tc && !skb_test_run_accepts(frame)) {
+                if frame.len() < MIN_FRAME
+                    || (hook == FilterHook::Tc && !skb_test_run_accepts(frame))
+                {
                     continue;
                 }
                 run_packet(&kernel, prog, frame, 1).unwrap();
                 let events = ring.drain();
                 let wire::Frame::Ip(packet) = wire::parse_frame(frame, None) else {
-                    assert!(events.is_empty(), "{sample}: non-IP or malformed frames are not logged");
+                    assert!(
+                        events.is_empty(),
+                        "{sample}: non-IP or malformed frames are not logged"
+                    );
                     continue;
                 };
                 let o = eval::evaluate(&checked, filter, &packet);
                 if !o.log {
-                    assert!(events.is_empty(), "{sample}/{}: unexpected event for {packet}", program.name);
+                    assert!(
+                        events.is_empty(),
+                        "{sample}/{}: unexpected event for {packet}",
+                        program.name
+                    );
                     continue;
                 }
-                assert_eq!(events.len(), 1, "{sample}/{}: one event for {packet}", program.name);
+                assert_eq!(
+                    events.len(),
+                    1,
+                    "{sample}/{}: one event for {packet}",
+                    program.name
+                );
                 let ev = &events[0];
                 assert_eq!(ev.len(), 48);
                 let outcome = match o.decided_by {
@@ -299,7 +375,10 @@ fn log_events_carry_the_decision_and_the_packet() {
                     eval::Decider::Default => filter.rules.len() as u32,
                 };
                 let u16_at = |i: usize| u16::from_le_bytes([ev[i], ev[i + 1]]);
-                assert_eq!(u32::from_le_bytes(ev[0..4].try_into().unwrap()), index as u32);
+                assert_eq!(
+                    u32::from_le_bytes(ev[0..4].try_into().unwrap()),
+                    index as u32
+                );
                 assert_eq!(u32::from_le_bytes(ev[4..8].try_into().unwrap()), outcome);
                 assert_eq!(ev[8], u8::from(o.verdict.blocks()));
                 assert_eq!(ev[9], u8::from(filter.audit));

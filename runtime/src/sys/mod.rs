@@ -15,9 +15,9 @@
 
 pub mod fake;
 #[cfg(target_os = "linux")]
-pub mod ringbuf;
-#[cfg(target_os = "linux")]
 mod linux;
+#[cfg(target_os = "linux")]
+pub mod ringbuf;
 
 #[cfg(target_os = "linux")]
 pub use linux::Kernel;

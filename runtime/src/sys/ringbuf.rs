@@ -46,7 +46,9 @@ fn mmap(fd: &Fd, len: usize, prot: i32, offset: usize) -> Result<*mut u8, SysErr
     if ptr == libc::MAP_FAILED {
         Err(SysError {
             command: "mmap(ringbuf)",
-            errno: std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EINVAL),
+            errno: std::io::Error::last_os_error()
+                .raw_os_error()
+                .unwrap_or(libc::EINVAL),
         })
     } else {
         Ok(ptr.cast())
@@ -111,7 +113,13 @@ impl RingBuf {
                 let mut record = vec![0u8; len];
                 // SAFETY: as above; `len <= size` keeps the copy within the
                 // double mapping.
-                unsafe { std::ptr::copy_nonoverlapping(self.producer.add(at + 8), record.as_mut_ptr(), len) };
+                unsafe {
+                    std::ptr::copy_nonoverlapping(
+                        self.producer.add(at + 8),
+                        record.as_mut_ptr(),
+                        len,
+                    )
+                };
                 out.push(record);
             }
             cons += ((len + 8 + 7) & !7) as u64;
@@ -127,7 +135,10 @@ impl Drop for RingBuf {
         // are unmapped once.
         unsafe {
             libc::munmap(self.consumer.cast(), self.page);
-            libc::munmap(self.producer as *mut libc::c_void, self.page + 2 * self.size);
+            libc::munmap(
+                self.producer as *mut libc::c_void,
+                self.page + 2 * self.size,
+            );
         }
     }
 }

@@ -276,6 +276,9 @@ fn mark_prune_points(cfg: &mut Cfg) {
                 if let Some(t) = cfg.jump_target(idx) {
                     cfg.prune_point[t] = true;
                 }
+                if matches!(cfg.insns[idx], Insn::MayGoto { .. }) {
+                    cfg.prune_point[idx] = true;
+                }
                 if idx + 1 < cfg.insns.len() {
                     cfg.prune_point[idx + 1] = true;
                 }

@@ -113,10 +113,28 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
             if env.cfg.prune_point[idx] {
                 let mut in_loop = false;
                 let mut pruned_by = None;
+                let may_goto = matches!(env.cfg.insns[idx], crate::isa::Insn::MayGoto { .. });
                 for &c in &at[idx] {
                     let cp = &cps[c as usize];
                     if cp.branches > 0 {
                         in_loop = true;
+                        if may_goto
+                            && cp.state.may_goto_depth != path.state.may_goto_depth
+                            && prune::covers(
+                                env.cfg,
+                                &cp.state,
+                                &path.state,
+                                idx,
+                                allow_uninit,
+                                None,
+                            )
+                        {
+                            // A loop through `may_goto` ends at run time;
+                            // a later iteration covered by an earlier one
+                            // adds no behaviour (the loop invariant holds).
+                            pruned_by = Some(c);
+                            break;
+                        }
                         if prune::same(env.cfg, &cp.state, &path.state, idx, allow_uninit) {
                             return Err(Stop {
                                 idx,
@@ -155,8 +173,13 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
                 }
                 if let Some(c) = pruned_by {
                     // What the covering state's future reads, this path's
-                    // future reads too.
-                    let reads = cps[c as usize].read.clone();
+                    // future reads too (for an unfinished covering state:
+                    // every slot, since its marks are not final).
+                    let reads = if cps[c as usize].branches > 0 {
+                        vec![u64::MAX; path.state.frames.len()]
+                    } else {
+                        cps[c as usize].read.clone()
+                    };
                     for (f, mask) in reads.iter().enumerate() {
                         let fresh = mask & !path.written.get(f).copied().unwrap_or(0);
                         for spi in 0..64 {
@@ -170,7 +193,7 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
                     break;
                 }
                 let since = stats.processed_insns - last_cp_insns;
-                if !in_loop || since >= 100 {
+                if !in_loop || since >= 100 || may_goto {
                     let id = cps.len() as u32;
                     let frames = path.state.frames.len();
                     cps.push(Checkpoint {

@@ -197,7 +197,8 @@ impl Program {
         }
         prog.has_btf = obj.btf.is_some();
         for f in &linked.functions {
-            let mut global = f.start != 0 && obj.functions.get(f.function).is_some_and(|of| of.global);
+            let mut global =
+                f.start != 0 && obj.functions.get(f.function).is_some_and(|of| of.global);
             let mut returns_void = false;
             if let Some(btf) = &obj.btf {
                 use crate::object::btf::BtfType;

@@ -59,6 +59,9 @@ pub struct RefEntry {
 pub struct State {
     pub frames: Vec<Frame>,
     pub refs: Vec<RefEntry>,
+    /// How many `may_goto` escapes this path took (each is a run-time
+    /// counter expiring).
+    pub may_goto_depth: u32,
 }
 
 impl State {
@@ -70,6 +73,7 @@ impl State {
         State {
             frames: vec![f],
             refs: Vec::new(),
+            may_goto_depth: 0,
         }
     }
 

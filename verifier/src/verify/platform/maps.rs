@@ -4,6 +4,7 @@
 //! types, in both directions) follow `check_map_func_compatibility` of
 //! Linux and are data here: [`map_only_with`] and [`helper_needs`].
 
+use super::prog_type::ProgType;
 use std::fmt;
 
 /// `enum bpf_map_type`, as a number with named constants.
@@ -267,9 +268,36 @@ pub fn helper_needs(helper: i32) -> Option<&'static [MapType]> {
     })
 }
 
-/// Whether `helper` may be called with a map of type `map`.
-pub fn compatible(map: MapType, helper: i32) -> bool {
-    map_only_with(map).is_none_or(|hs| hs.contains(&helper))
+/// Whether `helper` may be called with a map of type `map` in a program
+/// of type `prog` (sockmaps may be updated or cleared only where no socket
+/// can be locked, Linux `may_update_sockmap`).
+pub fn compatible(map: MapType, helper: i32, prog: ProgType) -> bool {
+    let sockmap_update = matches!(map, MapType::SOCKMAP | MapType::SOCKHASH)
+        && match helper {
+            2 => matches!(
+                prog,
+                ProgType::SocketFilter
+                    | ProgType::SchedCls
+                    | ProgType::SchedAct
+                    | ProgType::Xdp
+                    | ProgType::SkReuseport
+                    | ProgType::FlowDissector
+                    | ProgType::SkLookup
+            ),
+            3 => matches!(
+                prog,
+                ProgType::SocketFilter
+                    | ProgType::SchedCls
+                    | ProgType::SchedAct
+                    | ProgType::Xdp
+                    | ProgType::SkReuseport
+                    | ProgType::FlowDissector
+                    | ProgType::SkLookup
+                    | ProgType::SockOps
+            ),
+            _ => false,
+        };
+    (sockmap_update || map_only_with(map).is_none_or(|hs| hs.contains(&helper)))
         && helper_needs(helper).is_none_or(|ms| ms.contains(&map))
 }
 

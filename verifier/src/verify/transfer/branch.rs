@@ -322,7 +322,12 @@ fn pointer_branch(
     // A pointer that can never be NULL against a constant 0 decides the
     // branch (either operand order, either width).
     let (ptr, other) = if a.kind.is_pointer() { (a, b) } else { (b, a) };
-    if eq_ne && ptr.kind.is_pointer() && !other.kind.is_pointer() && !ptr.nullable && never_null(ptr.kind) {
+    if eq_ne
+        && ptr.kind.is_pointer()
+        && !other.kind.is_pointer()
+        && !ptr.nullable
+        && never_null(ptr.kind)
+    {
         let zero = match width {
             Width::W64 => other.var.is_const_eq(0),
             Width::W32 => other.var.as_const32() == Some(0),

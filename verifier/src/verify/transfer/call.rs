@@ -209,6 +209,22 @@ fn check_helper(
                     return Err(arg_err(p, i, "no map argument before the key/value"));
                 };
                 let def = &env.prog.maps[m];
+                if matches!(def.map_type, MapType::SOCKMAP | MapType::SOCKHASH)
+                    && matches!(arg, Arg::MapValue { .. })
+                {
+                    // A sockmap's values are sockets.
+                    if *arg != (Arg::MapValue { uninit: false })
+                        || !v.kind.is_socket()
+                        || v.nullable
+                    {
+                        return Err(arg_err(
+                            p,
+                            i,
+                            format!("expected a socket for a sockmap value, got {v}"),
+                        ));
+                    }
+                    continue;
+                }
                 let (size, access) = match *arg {
                     Arg::MapKey => (def.key_size as u64, Access::Read),
                     Arg::MapValue { uninit: true } => (def.value_size as u64, Access::Write),
@@ -265,10 +281,25 @@ fn check_helper(
                         .var
                         .add(crate::verify::domain::tnum::Tnum::constant(fixed as u64));
                     if !t.is_aligned(size as u64) {
-                        return Err(arg_err(p, i, format!("misaligned pointer for a {size}-byte value")));
+                        return Err(arg_err(
+                            p,
+                            i,
+                            format!("misaligned pointer for a {size}-byte value"),
+                        ));
                     }
                 }
-                mem_arg(env, st, p, i, &v, size as u64, access, false, false, &mut plan)?;
+                mem_arg(
+                    env,
+                    st,
+                    p,
+                    i,
+                    &v,
+                    size as u64,
+                    access,
+                    false,
+                    false,
+                    &mut plan,
+                )?;
             }
             Arg::Size { zero_ok } => {
                 let Some((pi, access, is_null)) = pending_mem.take() else {
@@ -384,7 +415,7 @@ fn check_helper(
     }
     if let Some(m) = plan.map {
         let mt = env.prog.maps[m].map_type;
-        if !maps::compatible(mt, id) {
+        if !maps::compatible(mt, id, env.prog.kind.prog_type) {
             return Err(call_err(p, format!("cannot take a map of type {}", mt.0)));
         }
     } else if maps::helper_needs(id).is_some() {

@@ -233,9 +233,19 @@ fn apply(
         }
         Insn::Call(target) => call::call(env, st, idx, target, &facts),
         Insn::Exit => Ok(call::exit(st)),
-        Insn::MayGoto { .. } => Err(ErrorKind::Unsupported {
-            what: "may_goto".into(),
-        }),
+        // The kernel bounds every `may_goto` loop at run time: both ways
+        // are possible.
+        Insn::MayGoto { .. } => {
+            let target = env.cfg.jump_target(idx).ok_or(ErrorKind::JumpOutOfRange {
+                from: env.slot(idx),
+                to: -1,
+            })?;
+            // Usually the jump is taken; falling through means the
+            // run-time counter expired.
+            let mut expired = st.clone();
+            expired.may_goto_depth = expired.may_goto_depth.saturating_add(1);
+            Ok(Next::Two(st, target, expired, next))
+        }
         Insn::Callx { .. } => Err(ErrorKind::Unsupported {
             what: "callx (indirect calls do not exist in Linux)".into(),
         }),
