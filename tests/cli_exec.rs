@@ -76,7 +76,7 @@ fn an_xdp_program_runs_on_a_packet() {
         "--packet",
         &packet_hex(6),
     ]);
-    assert_eq!(stdout(&out), "r0 = 2 (XDP_PASS)\ninstructions: 8\n");
+    assert_eq!(stdout(&out), "r0 = 2 (XDP_PASS)\ninstructions: 9\n");
 }
 
 #[test]
@@ -140,7 +140,7 @@ out:
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "r0 = 1 (allow)\naddress: 10.96.0.10:80 -> 10.1.0.5:8080\ninstructions: 9\n"
+        "r0 = 1 (allow)\naddress: 10.96.0.10:80 -> 10.1.0.5:8080\ninstructions: 8\n"
     );
     let out = palisade(&[
         "exec",

@@ -361,4 +361,82 @@ fn corpus_agreement() {
         unsafe_total, 0,
         "unsafe accepts (run with VERBOSE=1 to list them)"
     );
+    packet_types_reach_90_percent(&kv, &kp);
+    ratchet(&[("kernel-verifier", &kv), ("kernel-verifier-progs", &kp)]);
+}
+
+/// The packet program types agree with Linux at least 90% of the time.
+fn packet_types_reach_90_percent(kv: &Tally, kp: &Tally) {
+    const PACKET: &[&str] = &[
+        "socket_filter",
+        "sched_cls",
+        "sched_act",
+        "xdp",
+        "cgroup_skb",
+        "lwt_in",
+        "lwt_out",
+        "lwt_xmit",
+        "sk_skb",
+        "socket",
+        "tc",
+        "tc_action",
+    ];
+    for (name, t) in [("kernel-verifier", kv), ("kernel-verifier-progs", kp)] {
+        let (mut agree, mut total) = (0, 0);
+        for (g, r) in &t.rows {
+            if PACKET.contains(&g.as_str()) {
+                agree += r.agree;
+                total += r.agree + r.false_reject + r.unsafe_accept;
+            }
+        }
+        println!("{name}: packet program types agree {agree}/{total}");
+        assert!(
+            agree * 10 >= total * 9,
+            "{name}: packet program types agree on {agree} of {total} (< 90%)"
+        );
+    }
+}
+
+/// The checked-in minimum agreement per corpus and group may only go up;
+/// `BLESS=1` raises it to the current numbers.
+fn ratchet(tallies: &[(&str, &Tally)]) {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/verify-data/corpus-expect.json");
+    let old: Json = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Json::Null);
+    let bless = std::env::var_os("BLESS").is_some();
+    let mut new = serde_json::Map::new();
+    let mut failures = Vec::new();
+    for (corpus, tally) in tallies {
+        let mut groups = serde_json::Map::new();
+        for (g, r) in &tally.rows {
+            let floor = old[*corpus][g]["min_agree"].as_u64().unwrap_or(0) as u32;
+            if r.agree < floor {
+                failures.push(format!("{corpus}/{g}: agree {} < ratchet {floor}", r.agree));
+            }
+            let keep = if bless { r.agree.max(floor) } else { floor };
+            groups.insert(
+                g.clone(),
+                serde_json::json!({ "min_agree": keep, "max_unsafe_accept": 0 }),
+            );
+        }
+        new.insert(corpus.to_string(), Json::Object(groups));
+    }
+    if bless {
+        let text = serde_json::to_string_pretty(&Json::Object(new)).expect("json") + "\n";
+        std::fs::write(&path, text).expect("write the ratchet file");
+        println!("ratchet written to {}", path.display());
+    } else if old.is_null() {
+        panic!(
+            "{} is missing; run with BLESS=1 to create it",
+            path.display()
+        );
+    }
+    assert!(
+        failures.is_empty(),
+        "agreement went down:\n{}",
+        failures.join("\n")
+    );
 }

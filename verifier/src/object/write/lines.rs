@@ -247,6 +247,8 @@ fn write_dwarf(
         })
     };
     let mut ranges = Vec::new();
+    // Sections that got a line sequence.
+    let mut covered = Vec::new();
     for (si, section) in spec.sections.iter().enumerate() {
         let len: usize = section
             .functions
@@ -277,6 +279,7 @@ fn write_dwarf(
             program.generate_row();
         }
         program.end_sequence((len * 8) as u64);
+        covered.push(si);
         ranges.push(Range::StartLength {
             begin: Address::Symbol {
                 symbol: si,
@@ -307,6 +310,36 @@ fn write_dwarf(
         gimli::DW_AT_ranges,
         AttributeValue::RangeListRef(range_list),
     );
+    // One subprogram per function, so that symbolizers (llvm-objdump -l)
+    // name the function of an address from DWARF instead of guessing from
+    // the nearest symbol of any section.
+    for (si, section) in spec.sections.iter().enumerate() {
+        if !covered.contains(&si) {
+            continue;
+        }
+        let mut start = 0usize;
+        for f in &section.functions {
+            let len: usize = f.insns.iter().map(|i| i.slots()).sum();
+            let id = dwarf.unit.add(root, gimli::DW_TAG_subprogram);
+            let sub = dwarf.unit.get_mut(id);
+            sub.set(
+                gimli::DW_AT_name,
+                AttributeValue::String(f.name.as_bytes().to_vec()),
+            );
+            sub.set(
+                gimli::DW_AT_low_pc,
+                AttributeValue::Address(Address::Symbol {
+                    symbol: si,
+                    addend: (start * 8) as i64,
+                }),
+            );
+            sub.set(
+                gimli::DW_AT_high_pc,
+                AttributeValue::Udata((len * 8) as u64),
+            );
+            start += len;
+        }
+    }
     let mut sections = Sections::new(RelWriter {
         data: EndianVec::new(LittleEndian),
         relocs: Vec::new(),
