@@ -11,8 +11,7 @@ use clap::Args;
 use palisade_verifier::isa::text::assemble;
 use palisade_verifier::object::prog_type::{section_for_type, SHORT_TYPES};
 use palisade_verifier::object::write::{from_asm::spec_from_assembly, write_object};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
@@ -68,7 +67,7 @@ pub fn run(args: AsmArgs, global: Global) -> anyhow::Result<ExitCode> {
         .map_err(|e| crate::exit::user_error(format!("{shown}: {e}")))?;
     let bytes =
         write_object(&spec).map_err(|e| crate::exit::user_error(format!("{shown}: {e:#}")))?;
-    write_atomically(&args.output, &bytes)
+    crate::output::write_atomically(&args.output, &bytes)
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     if global.json {
         let programs: Vec<_> = spec
@@ -87,26 +86,4 @@ pub fn run(args: AsmArgs, global: Global) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&value)?);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map_or_else(|| "out.o".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = std::fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }

@@ -13,8 +13,7 @@ use anyhow::Context;
 use clap::Args;
 use palisade_compiler::diag;
 use serde::Serialize;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
@@ -75,7 +74,8 @@ pub fn run(args: FmtArgs, global: Global) -> anyhow::Result<ExitCode> {
                 }
             }
             Ok(formatted) => {
-                write_atomically(path, &formatted)?;
+                crate::output::replace_atomically(path, formatted.as_bytes())
+                    .with_context(|| format!("cannot replace {}", path.display()))?;
                 if !global.json {
                     println!("{name}: formatted");
                 }
@@ -123,32 +123,4 @@ fn first_difference(a: &str, b: &str) -> usize {
             _ => return line,
         }
     }
-}
-
-/// Replaces the file at `path` (following symlinks) with `contents`,
-/// keeping its permissions: write a temporary file beside it, sync, rename.
-fn write_atomically(path: &Path, contents: &str) -> anyhow::Result<()> {
-    let target = std::fs::canonicalize(path)
-        .with_context(|| format!("cannot resolve {}", path.display()))?;
-    let dir = target.parent().unwrap_or(Path::new("."));
-    let file_name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{file_name}.palisade-fmt.{}", std::process::id()));
-    let result = (|| -> anyhow::Result<()> {
-        let mut file = std::fs::File::create(&temp)
-            .with_context(|| format!("cannot create {}", temp.display()))?;
-        file.write_all(contents.as_bytes())?;
-        file.sync_all()?;
-        let permissions = std::fs::metadata(&target)?.permissions();
-        std::fs::set_permissions(&temp, permissions)?;
-        std::fs::rename(&temp, &target)
-            .with_context(|| format!("cannot replace {}", target.display()))?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result
 }

@@ -6,7 +6,7 @@
 //!
 //! Calling convention (RFC 9669 / Linux): `r1`..`r5` carry arguments, `r0`
 //! the result; a bpf-to-bpf call saves `r6`..`r9` and gives the callee a
-//! fresh 512-byte stack with `r10` at its top; at most [`MAX_FRAMES`]
+//! fresh, zeroed 512-byte stack with `r10` at its top; at most [`MAX_FRAMES`]
 //! frames. Helper calls leave `r1`..`r5` as they were (a verified
 //! program never reads them afterwards).
 //!
@@ -22,7 +22,7 @@ use super::alu::{alu32, alu64, cond32, cond64, endian, sign_extend};
 use super::env::{Env, VmConfig};
 use super::error::{VmError, VmErrorKind};
 use super::helpers;
-use super::memory::{frame_pointer, Memory, FUNC_TAG, MAX_FRAMES};
+use super::memory::{frame_pointer, Memory, FUNC_TAG, MAX_FRAMES, STACK_SIZE};
 use super::program::Program;
 
 /// A caller's state saved across a bpf-to-bpf call.
@@ -332,9 +332,10 @@ impl Machine<'_> {
         Outcome { r0, instructions }
     }
 
-    /// Pushes a call frame; the caller then jumps to the callee.
+    /// Pushes a call frame with a zeroed stack; the caller then jumps to
+    /// the callee.
     fn enter(
-        &self,
+        &mut self,
         i: usize,
         r: &mut [u64; 11],
         frames: &mut [CallFrame; MAX_FRAMES],
@@ -350,6 +351,10 @@ impl Machine<'_> {
         *depth += 1;
         frames[*depth].may_goto = self.config.may_goto_budget;
         r[10] = frame_pointer(*depth);
+        let start = *depth * STACK_SIZE;
+        if let Some(stack) = self.mem.stack.get_mut(start..start + STACK_SIZE) {
+            stack.fill(0);
+        }
         Ok(())
     }
 

@@ -207,7 +207,10 @@ impl Vm {
         r1: u64,
         r2: u64,
     ) -> Result<RunResult, VmError> {
-        self.stack.fill(0);
+        // Frame 0's stack starts zeroed; callee frames are zeroed on entry.
+        if let Some(frame0) = self.stack.get_mut(..STACK_SIZE) {
+            frame0.fill(0);
+        }
         let mut machine = Machine {
             prog: &self.program,
             mem: Memory {
