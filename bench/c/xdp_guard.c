@@ -16,7 +16,8 @@ ADDR_SET(blocklist_v4, struct lpm_key4);
 ADDR_SET(blocklist_v6, struct lpm_key6);
 ADDR_SET(resolvers_v4, struct lpm_key4);
 ADDR_SET(resolvers_v6, struct lpm_key6);
-PORT_SET(amplifiers_ports);
+/* Palisade names maps after the set, cut to 15 bytes. */
+PORT_SET(amplifier_ports);
 COUNTERS(edge_cnt, 6);
 
 #define SLOT_MALFORMED 5
@@ -43,7 +44,7 @@ int edge(struct xdp_md *ctx)
 		return XDP_PASS;
 	if (p.sport == 53 && in_addr_set(&resolvers_v4, &resolvers_v6, &p, 0))
 		return XDP_PASS;
-	if (in_port_set(&amplifiers_ports, p.sport)) {
+	if (in_port_set(&amplifier_ports, p.sport)) {
 		count(&edge_cnt, 2, end - data);
 		return XDP_DROP;
 	}

@@ -2,9 +2,9 @@
 //!
 //! Each mix is a handful of packets (in `palisade explain` syntax) that
 //! the policy decides the same way; `engines::Pair::check_frames` checks
-//! against the reference semantics that every
-//! packet of an "allowed" mix is let through and every packet of a
-//! "denied" mix is blocked, so a mix cannot silently change meaning.
+//! with the reference semantics that every packet of an "allowed" mix is
+//! let through and every packet of a "denied" mix is blocked, so a mix
+//! cannot silently change meaning.
 
 use palisade_compiler::codegen::wire;
 use palisade_compiler::eval::parse_packet;

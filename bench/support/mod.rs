@@ -10,17 +10,20 @@
 //! * [`engines`]: loads objects into the userspace VM (instruction counts)
 //!   and the kernel (verdicts, `BPF_PROG_TEST_RUN` timings), filling the C
 //!   baselines' maps with exactly the entries Palisade's object carries;
-//! * [`scale`]: the generated policies of the scale benchmark.
+//! * [`scale`]: the generated policies of the scale benchmark;
+//! * [`report`]: medians and Markdown tables.
 //!
-//! Invariant: before anything is measured, [`engines::Pair::check_frames`]
-//! asserts that the Palisade program, the C program and the reference
-//! semantics give the same verdict on every frame, in every engine used.
+//! Invariant: before anything is measured, [`engines::Pair::check_mixes`]
+//! checks that the Palisade program, the C program and the reference
+//! semantics give the same verdict on every frame, in every engine used
+//! ([`engines::Pair::verdicts`] is the one comparison).
 #![allow(dead_code, reason = "the test uses only part of the harness")]
 
 pub mod cases;
 pub mod clang;
 pub mod engines;
 pub mod frames;
+pub mod report;
 pub mod scale;
 
 use std::path::PathBuf;

@@ -60,6 +60,7 @@ fn kind_name(kind: &VmErrorKind) -> &'static str {
         VmErrorKind::HelperArg { .. } => "helper argument",
         VmErrorKind::BadCallx(_) => "callx",
         VmErrorKind::Unsupported(_) => "unsupported",
+        VmErrorKind::NoSuchProgram(_) => "no such program",
     }
 }
 

@@ -201,3 +201,69 @@ fn the_sample_xdp_program_runs() {
         2
     );
 }
+
+#[test]
+fn load_all_shares_maps_between_the_programs_of_an_object() {
+    let text = "
+.map hits type=array key_size=4 value_size=8 max_entries=1
+.section xdp
+.globl count
+count:
+    *(u32 *)(r10 - 4) = 0
+    r1 = hits ll
+    r2 = r10
+    r2 += -4
+    call 1
+    if r0 == 0 goto out
+    r1 = 1
+    lock *(u64 *)(r0 + 0) += r1
+out:
+    r0 = 2
+    exit
+.section classifier
+.globl report
+report:
+    *(u32 *)(r10 - 4) = 0
+    r1 = hits ll
+    r2 = r10
+    r2 += -4
+    call 1
+    if r0 == 0 goto none
+    r0 = *(u64 *)(r0 + 0)
+    exit
+none:
+    r0 = -1
+    exit
+";
+    let bytes = object(&spec(text));
+    let mut obj = palisade_runtime::vm::load_all(&bytes, VmConfig::default()).expect("loads");
+    assert!(obj.warnings.is_empty(), "{:?}", obj.warnings);
+    let count = obj.find("xdp").unwrap().id;
+    let report = obj.find("classifier/report").unwrap().id;
+    assert_eq!(
+        obj.find("classifier").unwrap().hook,
+        Hook::Packet(PacketHook::Tc)
+    );
+    for _ in 0..3 {
+        obj.vm
+            .run_packet_on(count, PacketHook::Xdp, &mut Frame::new(vec![0; 14]))
+            .unwrap();
+    }
+    let r = obj
+        .vm
+        .run_packet_on(report, PacketHook::Tc, &mut Frame::new(vec![0; 14]))
+        .unwrap();
+    assert_eq!(r.r0, 3, "the classifier sees the XDP program's counter");
+    let err = obj
+        .vm
+        .run_packet_on(
+            palisade_runtime::vm::ProgramId(9),
+            PacketHook::Tc,
+            &mut Frame::new(vec![0; 14]),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.kind,
+        palisade_runtime::vm::VmErrorKind::NoSuchProgram(9)
+    );
+}

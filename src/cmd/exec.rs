@@ -85,7 +85,7 @@ fn parse_hex(flag: &str, text: &str) -> anyhow::Result<Vec<u8>> {
         .chars()
         .filter(|c| !c.is_whitespace() && *c != ':')
         .collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(crate::exit::user_error(format!(
             "--{flag}: odd number of hex digits ({})",
             digits.len()

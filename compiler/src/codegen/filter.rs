@@ -8,7 +8,7 @@
 //! of a list's size; named sets are map lookups.
 
 use super::emit::{alu64, Emitter, Label, Loc};
-use super::frame::{self, event, slot, Ctx, Exits, Needs};
+use super::frame::{self, event, slot, Ctx, Dispatch, Exits, Needs};
 use super::ir::*;
 use super::maps::{MapPlan, EVENT_SIZE};
 use crate::model::{Cidr4, Cidr6, Family, PortRange};
@@ -56,41 +56,52 @@ impl FilterHook {
 pub fn emit_filter(v: &Validated<'_>, plan: &MapPlan, program_index: u32) -> Emitter {
     let ir = v.ir();
     let mut e = Emitter::new();
-    let uses = |pred: &dyn Fn(&Test) -> bool| {
-        ir.chains
-            .iter()
+    let uses = |family: Family, pred: &dyn Fn(&Test) -> bool| {
+        ir.chains_of(family)
             .flat_map(|c| &c.rules)
             .flat_map(|r| &r.tests)
             .any(pred)
     };
+    let set_on =
+        |side: Side| move |t: &Test| matches!(t, Test::AddrSet { side: s, .. } if *s == side);
+    let v6_on = |side: Side| move |t: &Test| matches!(t, Test::AddrSet { side: s, .. } | Test::Addr6 { side: s, .. } if *s == side);
     let needs = Needs {
         len: ir.counts(),
-        key4_src: uses(&|t| {
-            matches!(
-                t,
-                Test::AddrSet {
-                    side: Side::Src,
-                    ..
-                }
-            )
-        }),
-        key4_dst: uses(&|t| {
-            matches!(
-                t,
-                Test::AddrSet {
-                    side: Side::Dst,
-                    ..
-                }
-            )
-        }),
+        key4_src: uses(Family::V4, &set_on(Side::Src)),
+        key4_dst: uses(Family::V4, &set_on(Side::Dst)),
+        key6_src: ir.logs() || uses(Family::V6, &v6_on(Side::Src)),
+        key6_dst: ir.logs() || uses(Family::V6, &v6_on(Side::Dst)),
         event: ir.logs(),
-        zero_key: uses(&|t| matches!(t, Test::PortSet { .. })),
+        zero_key: uses(Family::V4, &|t| matches!(t, Test::PortSet { .. }))
+            || uses(Family::V6, &|t| matches!(t, Test::PortSet { .. })),
+    };
+    // One label per chain, so the parser's protocol dispatch can jump
+    // straight into the chains.
+    let chain_labels: Vec<Label> = ir.chains.iter().map(|_| e.label()).collect();
+    let dispatch = |family: Family| Dispatch {
+        chains: ir
+            .chains
+            .iter()
+            .zip(&chain_labels)
+            .filter(|(c, _)| c.family == family)
+            .filter_map(|(c, l)| match c.protocol {
+                ProtoClass::Exact(p) => Some((p.0, *l)),
+                ProtoClass::Other => None,
+            })
+            .collect(),
+        other: ir
+            .chains
+            .iter()
+            .zip(&chain_labels)
+            .find(|(c, _)| c.family == family && c.protocol == ProtoClass::Other)
+            .map(|(_, l)| *l)
+            .expect("validated IR has an other-protocols chain per family"),
     };
     let exits = Exits {
         not_ip: e.label(),
         malformed: e.label(),
-        v4: e.label(),
-        v6: e.label(),
+        v4: dispatch(Family::V4),
+        v6: dispatch(Family::V6),
     };
     let outcome_labels: Vec<[Label; 2]> =
         ir.outcomes.iter().map(|_| [e.label(), e.label()]).collect();
@@ -103,9 +114,9 @@ pub fn emit_filter(v: &Validated<'_>, plan: &MapPlan, program_index: u32) -> Emi
     };
     g.e.at(Some(loc(ir.line, 1)));
     frame::emit_parser(&mut g.e, ir.hook.ctx(), needs, &exits);
-    for (family, label) in [(Family::V4, exits.v4), (Family::V6, exits.v6)] {
+    for (chain, label) in ir.chains.iter().zip(chain_labels) {
         g.e.bind(label);
-        g.family(family);
+        g.chain(chain);
     }
     g.e.bind(exits.malformed);
     // The malformed outcome never logs, so its IPv4 block serves.
@@ -137,29 +148,6 @@ struct Gen<'a> {
 impl Gen<'_> {
     fn outcome_label(&self, id: OutcomeId, family: Family) -> Label {
         self.outcome_labels[id.0 as usize][family_index(family)]
-    }
-
-    /// Protocol dispatch and chains of one family.
-    fn family(&mut self, family: Family) {
-        let chains: Vec<&Chain> = self.ir.chains_of(family).collect();
-        let labels: Vec<Label> = chains.iter().map(|_| self.e.label()).collect();
-        let mut other = None;
-        for (chain, label) in chains.iter().zip(&labels) {
-            match chain.protocol {
-                ProtoClass::Exact(p) => {
-                    self.e
-                        .jump_if(JmpCond::Eq, Reg::R5, Operand::Imm(i32::from(p.0)), *label)
-                }
-                ProtoClass::Other => other = Some(*label),
-            }
-        }
-        if let Some(other) = other {
-            self.e.goto(other);
-        }
-        for (chain, label) in chains.iter().zip(labels) {
-            self.e.bind(label);
-            self.chain(chain);
-        }
     }
 
     fn chain(&mut self, chain: &Chain) {

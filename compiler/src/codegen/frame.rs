@@ -13,7 +13,7 @@
 //! | `r6` | source port, host order, or [`NO_VALUE`]; ICMP: type | same |
 //! | `r7` | destination port; ICMP: code | same |
 //! | `r8`, `r9` | source, destination address (as loaded: network byte order in memory) | unused |
-//! | stack | `KEY4_*` LPM keys when requested | `KEY6_*` LPM keys (always) |
+//! | stack | `KEY4_*` LPM keys when requested | `KEY6_*` LPM keys when requested |
 //!
 //! `r6`..`r9` survive helper calls, so rule tests can call map lookups.
 //! Non-first fragments and protocols without ports leave `r6`/`r7` at
@@ -75,6 +75,10 @@ pub struct Needs {
     /// Store IPv4 LPM keys for source/destination set lookups.
     pub key4_src: bool,
     pub key4_dst: bool,
+    /// Copy the IPv6 source/destination into their LPM keys (also where
+    /// inline IPv6 tests and `log` events read them).
+    pub key6_src: bool,
+    pub key6_dst: bool,
     /// Store the protocol into the `log` event (the rest is filled when
     /// an event is sent).
     pub event: bool,
@@ -88,10 +92,19 @@ pub struct Exits {
     pub not_ip: Label,
     /// A malformed IP packet.
     pub malformed: Label,
-    /// Parsed IPv4 packet (registers as in the module doc).
-    pub v4: Label,
-    /// Parsed IPv6 packet.
-    pub v6: Label,
+    /// Where parsed IPv4 packets go, by protocol (registers as in the
+    /// module doc).
+    pub v4: Dispatch,
+    /// Where parsed IPv6 packets go.
+    pub v6: Dispatch,
+}
+
+/// The chains of one family: `(protocol, label)` for protocols with a
+/// chain of their own, and the chain for every other protocol.
+#[derive(Clone, Debug)]
+pub struct Dispatch {
+    pub chains: Vec<(u8, Label)>,
+    pub other: Label,
 }
 
 const R0: Reg = Reg::R0;
@@ -214,7 +227,7 @@ fn emit_ipv4(e: &mut Emitter, needs: Needs, exits: &Exits) {
     if needs.event {
         e.store(Size::B, FP, slot::EVENT + event::PROTOCOL, R5);
     }
-    emit_transport(e, 1, exits.malformed, exits.v4);
+    emit_transport(e, 1, exits.malformed, &exits.v4);
 }
 
 /// IPv6 header at r2, then the extension-header loop.
@@ -224,8 +237,15 @@ fn emit_ipv6(e: &mut Emitter, needs: Needs, exits: &Exits) {
     e.alu(AluOp::And, R4, imm(0xf0));
     e.jump_if(JmpCond::Ne, R4, imm(0x60), exits.malformed);
     e.load(Size::B, R5, R2, 6);
-    // Addresses into the LPM keys (prefix length first).
-    for (key, from) in [(slot::KEY6_SRC, 8), (slot::KEY6_DST, 24)] {
+    // Addresses into the LPM keys (prefix length first), for the sides
+    // that rules look at.
+    for (key, from, needed) in [
+        (slot::KEY6_SRC, 8, needs.key6_src),
+        (slot::KEY6_DST, 24, needs.key6_dst),
+    ] {
+        if !needed {
+            continue;
+        }
         e.store_imm(Size::W, FP, key, 128);
         for word in 0..4 {
             e.load(Size::W, R4, R2, from + 4 * word);
@@ -273,7 +293,7 @@ fn emit_ipv6(e: &mut Emitter, needs: Needs, exits: &Exits) {
     if needs.event {
         e.store(Size::B, FP, slot::EVENT + event::PROTOCOL, R5);
     }
-    emit_transport(e, 58, exits.malformed, exits.v6);
+    emit_transport(e, 58, exits.malformed, &exits.v6);
 }
 
 /// One length-prefixed extension header at r2: `len = (hdr[1] + add) <<
@@ -292,33 +312,75 @@ fn emit_ext_header(e: &mut Emitter, malformed: Label, shift: i32, add: i32, head
 }
 
 /// Transport fields from the header at r2 (r0 = non-first fragment flag,
-/// r5 = protocol), then `goto done`.
-fn emit_transport(e: &mut Emitter, icmp_protocol: i32, malformed: Label, done: Label) {
-    let ports = e.label();
-    let icmp = e.label();
+/// r5 = protocol), dispatched once on the protocol:
+///
+/// * TCP, UDP, SCTP and the family's ICMP check their header's length
+///   (else `malformed`), load ports or type and code into r6/r7 (or
+///   [`NO_VALUE`] for a non-first fragment) and go to their chain, or to the
+///   other-protocols chain when they have none;
+/// * other protocols with a chain go there, everything else to
+///   `dispatch.other`, with r6/r7 at [`NO_VALUE`].
+fn emit_transport(e: &mut Emitter, icmp_protocol: u8, malformed: Label, dispatch: &Dispatch) {
+    let chain_of = |p: u8| {
+        dispatch
+            .chains
+            .iter()
+            .find(|(q, _)| *q == p)
+            .map_or(dispatch.other, |(_, l)| *l)
+    };
+    let with_fields: Vec<(u8, Label)> = [6u8, 17, 132, icmp_protocol]
+        .into_iter()
+        .map(|p| (p, e.label()))
+        .collect();
+    let plain: Vec<(u8, Label, Label)> = dispatch
+        .chains
+        .iter()
+        .filter(|(p, _)| !with_fields.iter().any(|(q, _)| q == p))
+        .map(|&(p, chain)| (p, e.label(), chain))
+        .collect();
+    for &(p, entry) in &with_fields {
+        e.jump_if(JmpCond::Eq, R5, imm(i32::from(p)), entry);
+    }
+    for &(p, entry, _) in &plain {
+        e.jump_if(JmpCond::Eq, R5, imm(i32::from(p)), entry);
+    }
+    no_fields(e);
+    e.goto(dispatch.other);
+    for &(_, entry, chain) in &plain {
+        e.bind(entry);
+        no_fields(e);
+        e.goto(chain);
+    }
+    for (p, entry) in with_fields {
+        e.bind(entry);
+        let chain = chain_of(p);
+        let fragment = e.label();
+        e.jump_if(JmpCond::Ne, R0, imm(0), fragment);
+        if p == icmp_protocol {
+            ensure(e, R2, 2, malformed);
+            e.load(Size::B, R6, R2, 0);
+            e.load(Size::B, R7, R2, 1);
+        } else {
+            ensure(e, R2, 4, malformed);
+            e.load(Size::H, R6, R2, 0);
+            e.load(Size::H, R7, R2, 2);
+            for r in [R6, R7] {
+                e.emit(Insn::Endian {
+                    op: EndianOp::ToBe,
+                    bits: 16,
+                    dst: r,
+                });
+            }
+        }
+        e.goto(chain);
+        e.bind(fragment);
+        no_fields(e);
+        e.goto(chain);
+    }
+}
+
+/// r6 = r7 = [`NO_VALUE`]: the packet has no ports or ICMP fields.
+fn no_fields(e: &mut Emitter) {
     e.mov_imm(R6, NO_VALUE as i64);
     e.mov_imm(R7, NO_VALUE as i64);
-    e.jump_if(JmpCond::Ne, R0, imm(0), done);
-    e.jump_if(JmpCond::Eq, R5, imm(6), ports);
-    e.jump_if(JmpCond::Eq, R5, imm(17), ports);
-    e.jump_if(JmpCond::Eq, R5, imm(132), ports);
-    e.jump_if(JmpCond::Eq, R5, imm(icmp_protocol), icmp);
-    e.goto(done);
-    e.bind(ports);
-    ensure(e, R2, 4, malformed);
-    e.load(Size::H, R6, R2, 0);
-    e.load(Size::H, R7, R2, 2);
-    for r in [R6, R7] {
-        e.emit(Insn::Endian {
-            op: EndianOp::ToBe,
-            bits: 16,
-            dst: r,
-        });
-    }
-    e.goto(done);
-    e.bind(icmp);
-    ensure(e, R2, 2, malformed);
-    e.load(Size::B, R6, R2, 0);
-    e.load(Size::B, R7, R2, 1);
-    e.goto(done);
 }

@@ -9,7 +9,7 @@
 //!   hooks; writes to `user_ip4`/`user_ip6`/`user_port` come back to the
 //!   caller, and `ctx->sk` points at a read-only `struct bpf_sock`.
 //!
-//! Invariants (checked by [`super::memory::Memory`]):
+//! Invariants (checked by the memory layer, `super::memory`):
 //! * Loads may read any byte inside the struct; unused fields read as 0.
 //!   A pointer field must be loaded whole (4 bytes for packet pointers, 8
 //!   for `sk`), and yields a VM address, not the bytes of the struct.

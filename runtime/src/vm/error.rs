@@ -68,6 +68,9 @@ pub enum VmErrorKind {
     /// helper number.
     #[error("callx target {0:#x} is neither a function nor a helper")]
     BadCallx(u64),
+    /// A run of a program the VM does not have.
+    #[error("the VM has no program {0}")]
+    NoSuchProgram(usize),
     /// An instruction or feature outside what the VM emulates.
     #[error("unsupported: {0}")]
     Unsupported(&'static str),

@@ -10,6 +10,7 @@
 //! | 9, 26 | `skb_store_bytes`, `skb_load_bytes` | `__sk_buff` programs |
 //! | 10, 11 | `l3_csum_replace`, `l4_csum_replace` | `__sk_buff` programs |
 //! | 14, 15 | `get_current_pid_tgid`, `get_current_uid_gid` | from [`super::VmConfig`] |
+//! | 23 | `redirect` | the verdict only (`TC_ACT_REDIRECT`, `XDP_REDIRECT`); nothing is sent |
 //! | 25 | `perf_event_output` | records collected |
 //! | 28 | `csum_diff` | |
 //! | 130..=133 | `ringbuf_output`, `_reserve`, `_submit`, `_discard` | records collected |
@@ -20,6 +21,7 @@
 //! returns an error number at run time, so does the VM.
 
 use super::csum;
+use super::ctx::PacketHook;
 use super::env::Env;
 use super::error::VmErrorKind;
 use super::maps::{MapError, MapKind, EAGAIN};
@@ -39,7 +41,7 @@ pub(crate) struct HelperCall<'b, 'a> {
     pub mem: &'b mut Memory<'a>,
     pub env: &'b mut Env,
     pub scratch: &'b mut Vec<u8>,
-    pub skb: bool,
+    pub hook: Option<PacketHook>,
 }
 
 impl printk::ReadMem for Memory<'_> {
@@ -64,6 +66,7 @@ impl HelperCall<'_, '_> {
             11 => self.csum_replace(id, a, true),
             14 => Ok(self.env.pid_tgid),
             15 => Ok(self.env.uid_gid),
+            23 => self.redirect(a),
             25 => self.perf_event_output(id, a),
             26 => self.skb_load_bytes(id, a),
             28 => self.csum_diff(a),
@@ -182,8 +185,12 @@ impl HelperCall<'_, '_> {
         }
     }
 
+    fn is_skb(&self) -> bool {
+        self.hook.is_some_and(PacketHook::is_skb)
+    }
+
     fn need_skb(&self, id: i32, ctx: u64) -> Result<(), VmErrorKind> {
-        if !self.skb {
+        if !self.is_skb() {
             return Err(VmErrorKind::Unsupported(
                 "this helper needs a __sk_buff context",
             ));
@@ -295,6 +302,21 @@ impl HelperCall<'_, '_> {
         Ok(u64::from(csum::partial(self.scratch, a[4] as u32)))
     }
 
+    /// `bpf_redirect(ifindex, flags)`: the program's verdict, as Linux
+    /// computes it; the VM does not model devices, so nothing is sent.
+    fn redirect(&mut self, a: [u64; 5]) -> Result<u64, VmErrorKind> {
+        const BPF_F_INGRESS: u64 = 1;
+        match self.hook {
+            Some(PacketHook::Xdp) if a[1] == 0 => Ok(4),
+            Some(PacketHook::Xdp) => Ok(0),
+            Some(PacketHook::Tc) if a[1] & !BPF_F_INGRESS == 0 => Ok(7),
+            Some(PacketHook::Tc) => Ok(2),
+            _ => Err(VmErrorKind::Unsupported(
+                "bpf_redirect outside tc and XDP programs",
+            )),
+        }
+    }
+
     fn perf_event_output(&mut self, id: i32, a: [u64; 5]) -> Result<u64, VmErrorKind> {
         const CURRENT_CPU: u64 = 0xffff_ffff;
         if (a[0] >> 32) as u32 != CTX_TAG {
@@ -323,7 +345,7 @@ impl HelperCall<'_, '_> {
         // BPF_F_CTXLEN_MASK: that many packet bytes follow the sample.
         let ctx_len = (flags >> 32) & 0xf_ffff;
         if ctx_len > 0 {
-            match self.packet_range(0, ctx_len).filter(|_| self.skb) {
+            match self.packet_range(0, ctx_len).filter(|_| self.is_skb()) {
                 Some(range) => self.scratch.extend_from_slice(&self.mem.packet[range]),
                 None => return Ok(neg(EFAULT)),
             }

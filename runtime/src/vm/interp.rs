@@ -18,6 +18,7 @@
 
 use palisade_verifier::isa::{AtomicOp, CallTarget, Insn, Operand, Reg, Size, Width};
 
+use super::ctx::PacketHook;
 use super::alu::{alu32, alu64, cond32, cond64, endian, sign_extend};
 use super::env::{Env, VmConfig};
 use super::error::{VmError, VmErrorKind};
@@ -51,8 +52,9 @@ pub(crate) struct Machine<'a> {
     pub config: &'a VmConfig,
     /// Reused buffer for helper keys and values.
     pub scratch: &'a mut Vec<u8>,
-    /// Whether the context is a `__sk_buff` (legacy packet loads work).
-    pub skb: bool,
+    /// The packet hook of a packet run (`None` for raw memory and socket
+    /// addresses).
+    pub hook: Option<PacketHook>,
 }
 
 #[inline(always)]
@@ -364,7 +366,7 @@ impl Machine<'_> {
             mem: &mut self.mem,
             env: self.env,
             scratch: self.scratch,
-            skb: self.skb,
+            hook: self.hook,
         };
         call.call(id, args).map_err(|k| self.fault(i, k))
     }
@@ -374,7 +376,7 @@ impl Machine<'_> {
     /// returns 0, as in Linux; negative offsets, which Linux uses for
     /// `SKF_NET_OFF` tricks, count as out of bounds).
     fn legacy_load(&self, i: usize, size: Size, off: i64) -> Result<Option<u64>, VmError> {
-        if !self.skb {
+        if !self.hook.is_some_and(PacketHook::is_skb) {
             return Err(self.fault(
                 i,
                 VmErrorKind::Unsupported("legacy packet loads outside socket-buffer programs"),

@@ -1,13 +1,19 @@
-//! From an object file to a ready [`Vm`]: parse, pick the program, link it
-//! (entry function plus the subprograms it reaches, as libbpf does),
+//! From an object file to a ready [`Vm`]: parse, pick the program(s), link
+//! each (entry function plus the subprograms it reaches, as libbpf does),
 //! create every map of the object in the object's order (so the linker's
 //! map indexes are the VM's map numbers), load data sections
 //! (`.data`/`.rodata`) and `.palisade.map_init` entries, and prepare the
-//! program.
+//! programs.
+//!
+//! * [`load_object`]: one program, in a VM of its own;
+//! * [`load_all`]: every program of the object in one VM, sharing the
+//!   maps as they do in the kernel (a policy's programs and counters, a
+//!   service's connect4/connect6 pair).
 //!
 //! Maps whose type the VM does not emulate become placeholders: the
 //! program still loads, and only a helper call on such a map fails.
 
+use palisade_verifier::isa::Insn;
 use palisade_verifier::object::elf::RawElf;
 use palisade_verifier::object::prog_type::{attach_type_name, ProgType};
 use palisade_verifier::object::write::map_init;
@@ -17,7 +23,7 @@ use super::ctx::PacketHook;
 use super::env::VmConfig;
 use super::error::LoadError;
 use super::maps::{Map, MapError, Maps, BPF_ANY};
-use super::Vm;
+use super::{ProgramId, Vm};
 
 /// What kind of input a program expects, from its section name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,7 +67,7 @@ pub enum ObjectLoadError {
     Link {
         name: String,
         #[source]
-        source: LinkError,
+        source: Box<LinkError>,
     },
     #[error("cannot create map `{name}`")]
     Map {
@@ -109,11 +115,11 @@ pub fn hook_of_section(section: &str) -> Hook {
     }
 }
 
-/// Finds the program `selector` names: a section name with one program,
-/// a function name, or `section/function`.
-fn select(obj: &Object, selector: &str) -> Result<usize, ObjectLoadError> {
-    let in_section: Vec<usize> = (0..obj.programs.len())
-        .filter(|&i| obj.programs[i].section_name == selector)
+/// Finds the program `selector` names among `(section, name)` pairs: a
+/// section with one program, a function name, or `section/function`.
+fn select(programs: &[(&str, &str)], selector: &str) -> Result<usize, ObjectLoadError> {
+    let in_section: Vec<usize> = (0..programs.len())
+        .filter(|&i| programs[i].0 == selector)
         .collect();
     match in_section.as_slice() {
         [one] => return Ok(*one),
@@ -121,29 +127,21 @@ fn select(obj: &Object, selector: &str) -> Result<usize, ObjectLoadError> {
         many => {
             return Err(ObjectLoadError::Ambiguous {
                 section: selector.to_owned(),
-                names: many.iter().map(|&i| obj.programs[i].name.clone()).collect(),
+                names: many.iter().map(|&i| programs[i].1.to_owned()).collect(),
             })
         }
     }
-    if let Some(i) = obj.program_by_name(selector) {
+    if let Some(i) = programs.iter().position(|p| p.1 == selector) {
         return Ok(i);
     }
     if let Some((section, name)) = selector.rsplit_once('/') {
-        if let Some(i) = obj
-            .programs
-            .iter()
-            .position(|p| p.section_name == section && p.name == name)
-        {
+        if let Some(i) = programs.iter().position(|p| p.0 == section && p.1 == name) {
             return Ok(i);
         }
     }
     Err(ObjectLoadError::NoProgram {
         selector: selector.to_owned(),
-        available: obj
-            .programs
-            .iter()
-            .map(|p| format!("{}/{}", p.section_name, p.name))
-            .collect(),
+        available: programs.iter().map(|(s, n)| format!("{s}/{n}")).collect(),
     })
 }
 
@@ -196,7 +194,34 @@ fn create_maps(
     Ok(maps)
 }
 
-/// Loads program `selector` of the object in `bytes` into a new VM.
+/// Links program `index` of `obj` and returns its instructions.
+fn link(
+    obj: &Object,
+    index: usize,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<Insn>, ObjectLoadError> {
+    let linked = obj.link(index).map_err(|source| ObjectLoadError::Link {
+        name: obj.programs[index].name.clone(),
+        source: Box::new(source),
+    })?;
+    for e in &linked.externs {
+        warnings.push(format!(
+            "{}: extern `{}` is not resolved in the VM",
+            linked.name, e.name
+        ));
+    }
+    Ok(linked.insns.iter().map(|(_, i)| *i).collect())
+}
+
+fn object_programs(obj: &Object) -> Vec<(&str, &str)> {
+    obj.programs
+        .iter()
+        .map(|p| (p.section_name.as_str(), p.name.as_str()))
+        .collect()
+}
+
+/// Loads program `selector` of the object in `bytes` into a new VM (as
+/// its program 0).
 pub fn load_object(
     bytes: &[u8],
     selector: &str,
@@ -204,17 +229,10 @@ pub fn load_object(
 ) -> Result<LoadedProgram, ObjectLoadError> {
     let obj = Object::parse(bytes).map_err(ObjectLoadError::Parse)?;
     let mut warnings: Vec<String> = obj.problems.iter().map(|p| p.to_string()).collect();
-    let index = select(&obj, selector)?;
+    let index = select(&object_programs(&obj), selector)?;
     let program = &obj.programs[index];
-    let linked = obj.link(index).map_err(|source| ObjectLoadError::Link {
-        name: program.name.clone(),
-        source,
-    })?;
-    for e in &linked.externs {
-        warnings.push(format!("extern `{}` is not resolved in the VM", e.name));
-    }
+    let insns = link(&obj, index, &mut warnings)?;
     let maps = create_maps(&obj, bytes, &mut warnings)?;
-    let insns: Vec<_> = linked.insns.iter().map(|(_, i)| *i).collect();
     let vm = Vm::with_config(&insns, maps, config).map_err(|source| ObjectLoadError::Program {
         name: program.name.clone(),
         source,
@@ -226,6 +244,84 @@ pub fn load_object(
         vm,
         warnings,
     })
+}
+
+/// One program of a [`LoadedObject`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectProgram {
+    pub name: String,
+    pub section: String,
+    pub hook: Hook,
+    /// Its number in [`LoadedObject::vm`].
+    pub id: ProgramId,
+}
+
+/// Every program of an object in one VM with shared maps.
+#[derive(Clone, Debug)]
+pub struct LoadedObject {
+    pub vm: Vm,
+    /// In the object's order.
+    pub programs: Vec<ObjectProgram>,
+    /// As in [`LoadedProgram::warnings`].
+    pub warnings: Vec<String>,
+}
+
+impl LoadedObject {
+    /// The program `selector` names (a section with one program, a
+    /// function name, or `section/function`).
+    pub fn find(&self, selector: &str) -> Result<&ObjectProgram, ObjectLoadError> {
+        let pairs: Vec<(&str, &str)> = self
+            .programs
+            .iter()
+            .map(|p| (p.section.as_str(), p.name.as_str()))
+            .collect();
+        select(&pairs, selector).map(|i| &self.programs[i])
+    }
+}
+
+/// Loads every program of the object in `bytes` into one VM. A program
+/// that cannot be linked or prepared is left out with a warning; the
+/// maps are created once and shared.
+pub fn load_all(bytes: &[u8], config: VmConfig) -> Result<LoadedObject, ObjectLoadError> {
+    let obj = Object::parse(bytes).map_err(ObjectLoadError::Parse)?;
+    let mut warnings: Vec<String> = obj.problems.iter().map(|p| p.to_string()).collect();
+    let maps = create_maps(&obj, bytes, &mut warnings)?;
+    let mut vm = Vm::with_maps(maps, config);
+    let mut programs = Vec::new();
+    for (index, program) in obj.programs.iter().enumerate() {
+        let added = link(&obj, index, &mut warnings).and_then(|insns| {
+            vm.add_program(&insns)
+                .map_err(|source| ObjectLoadError::Program {
+                    name: program.name.clone(),
+                    source,
+                })
+        });
+        match added {
+            Ok(id) => programs.push(ObjectProgram {
+                name: program.name.clone(),
+                section: program.section_name.clone(),
+                hook: hook_of_section(&program.section_name),
+                id,
+            }),
+            Err(e) => warnings.push(format!("{}: left out: {}", program.name, error_chain(&e))),
+        }
+    }
+    Ok(LoadedObject {
+        vm,
+        programs,
+        warnings,
+    })
+}
+
+fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@
 //!
 //! Invariants:
 //! * Every load, store, atomic and helper access goes through
-//!   [`Memory::locate`] or the context accessors; they check the region
+//!   `Memory::locate` or the context accessors; they check the region
 //!   and the whole byte range, so no access can leave VM-owned memory and
 //!   every bad one is a [`VmErrorKind`], never a panic.
 //! * Pointer arithmetic is plain 64-bit arithmetic: moving a pointer out of

@@ -4,6 +4,7 @@
 //! ```text
 //!   [Insn] + Maps ──Program::new──▶ Vm ──run_packet / run_sock_addr / run_mem──▶ RunResult { r0, .. }
 //!   object bytes ──loader::load_object──▶ LoadedProgram { vm, hook, .. }
+//!   object bytes ──loader::load_all──▶ LoadedObject { vm (all programs, shared maps), programs }
 //! ```
 //!
 //! Modules, one job each:
@@ -14,7 +15,7 @@
 //! * [`ctx`]: `__sk_buff`, `xdp_md`, `bpf_sock_addr` emulation;
 //! * [`maps`]: array, hash, LRU hash, LPM trie, ring buffer, perf events;
 //! * `helpers` (+ `printk`, `csum`): the helper functions;
-//! * [`env`]: the fake clock, seeded PRNG and captured trace output;
+//! * `env`: the fake clock, seeded PRNG and captured trace output ([`Env`], [`VmConfig`]);
 //! * [`loader`]: object file -> ready VM;
 //! * [`fuzz`]: fuzz targets that `cargo test` runs a bounded number of times.
 //!
@@ -66,7 +67,9 @@ use palisade_verifier::isa::Insn;
 pub use ctx::{Frame, PacketHook, SockAddr};
 pub use env::{Env, VmConfig};
 pub use error::{LoadError, VmError, VmErrorKind};
-pub use loader::{load_object, Hook, LoadedProgram, ObjectLoadError};
+pub use loader::{
+    load_all, load_object, Hook, LoadedObject, LoadedProgram, ObjectLoadError, ObjectProgram,
+};
 pub use maps::{Map, MapDef, MapError, MapId, MapKind, Maps};
 pub use memory::Region;
 pub use program::Program;
@@ -84,10 +87,25 @@ pub struct RunResult {
     pub instructions: u64,
 }
 
-/// A program with its maps and environment, ready to run many times.
+/// The number of a program in a [`Vm`], in the order programs were added
+/// (the program given to [`Vm::new`] is `ProgramId(0)`). Prints as `prog0`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProgramId(pub usize);
+
+impl std::fmt::Display for ProgramId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "prog{}", self.0)
+    }
+}
+
+/// Programs with their maps and environment, ready to run many times.
+///
+/// All programs of a VM share its maps, clock and trace, like the programs
+/// of one object loaded into the kernel. `run_*` run program 0; `run_*_on`
+/// run any program.
 #[derive(Clone, Debug)]
 pub struct Vm {
-    program: Program,
+    programs: Vec<Program>,
     maps: Maps,
     config: VmConfig,
     env: Env,
@@ -107,9 +125,15 @@ impl Vm {
 
     /// Like [`Vm::new`], with a configuration.
     pub fn with_config(insns: &[Insn], maps: Maps, config: VmConfig) -> Result<Vm, LoadError> {
-        let program = Program::new(insns, &maps)?;
-        Ok(Vm {
-            program,
+        let mut vm = Vm::with_maps(maps, config);
+        vm.add_program(insns)?;
+        Ok(vm)
+    }
+
+    /// A VM with maps and no program yet (see [`Vm::add_program`]).
+    pub fn with_maps(maps: Maps, config: VmConfig) -> Vm {
+        Vm {
+            programs: Vec::new(),
             maps,
             env: Env::new(&config),
             config,
@@ -117,11 +141,19 @@ impl Vm {
             ctx: [0; CTX_MAX],
             sock: [0; SOCK_SIZE],
             scratch: Vec::with_capacity(64),
-        })
+        }
     }
 
-    pub fn program(&self) -> &Program {
-        &self.program
+    /// Adds a program that shares this VM's maps.
+    pub fn add_program(&mut self, insns: &[Insn]) -> Result<ProgramId, LoadError> {
+        let program = Program::new(insns, &self.maps)?;
+        self.programs.push(program);
+        Ok(ProgramId(self.programs.len() - 1))
+    }
+
+    /// The prepared programs, by [`ProgramId`].
+    pub fn programs(&self) -> &[Program] {
+        &self.programs
     }
 
     pub fn maps(&self) -> &Maps {
@@ -146,62 +178,105 @@ impl Vm {
         &self.config
     }
 
-    /// Runs with raw input memory: `r1` points at `mem`, `r2` is its
-    /// length (the bpf_conformance `-- mem` convention). Writes to the
-    /// memory are visible in `mem` afterwards.
+    /// Runs program 0 with raw input memory: `r1` points at `mem`, `r2`
+    /// is its length (the bpf_conformance `-- mem` convention). Writes to
+    /// the memory are visible in `mem` afterwards.
     pub fn run_mem(&mut self, mem: &mut [u8]) -> Result<RunResult, VmError> {
-        let len = u32::try_from(mem.len()).map_err(|_| self.too_large())?;
-        let r1 = memory::addr(INPUT_TAG, 0);
-        self.execute(&NO_CTX, false, &mut [], mem, r1, u64::from(len))
+        self.run_mem_on(ProgramId(0), mem)
     }
 
-    /// Runs a packet program: `r1` points at the `__sk_buff` or `xdp_md`
-    /// of `hook`, built from `frame`. Afterwards `frame` holds the packet
-    /// as the program left it and the context fields it may write (`mark`,
-    /// `priority`, `cb`, ...).
+    /// Runs program 0 on a packet: `r1` points at the `__sk_buff` or
+    /// `xdp_md` of `hook`, built from `frame`. Afterwards `frame` holds the
+    /// packet as the program left it and the context fields it may write
+    /// (`mark`, `priority`, `cb`, ...).
     pub fn run_packet(
         &mut self,
         hook: PacketHook,
         frame: &mut Frame,
     ) -> Result<RunResult, VmError> {
+        self.run_packet_on(ProgramId(0), hook, frame)
+    }
+
+    /// Runs program 0 as a cgroup socket-address program (`connect4`,
+    /// `connect6`, ...): `r1` points at the `bpf_sock_addr` of `addr`.
+    /// Afterwards `addr.addr` holds the address the program rewrote it to
+    /// (or the original).
+    pub fn run_sock_addr(&mut self, addr: &mut SockAddr) -> Result<RunResult, VmError> {
+        self.run_sock_addr_on(ProgramId(0), addr)
+    }
+
+    /// [`Vm::run_mem`] for any program.
+    pub fn run_mem_on(&mut self, program: ProgramId, mem: &mut [u8]) -> Result<RunResult, VmError> {
+        let len = u32::try_from(mem.len()).map_err(|_| {
+            self.refused(program, VmErrorKind::Unsupported("input of 4 GiB or more"))
+        })?;
+        let r1 = memory::addr(INPUT_TAG, 0);
+        self.execute(program, &NO_CTX, false, &mut [], mem, r1, u64::from(len))
+    }
+
+    /// [`Vm::run_packet`] for any program.
+    pub fn run_packet_on(
+        &mut self,
+        program: ProgramId,
+        hook: PacketHook,
+        frame: &mut Frame,
+    ) -> Result<RunResult, VmError> {
         if u32::try_from(frame.data.len()).is_err() {
-            return Err(self.too_large());
+            return Err(self.refused(program, VmErrorKind::Unsupported("input of 4 GiB or more")));
         }
         let layout = hook.layout();
         let size = layout.size as usize;
         frame.write_ctx(hook, &mut self.ctx[..size]);
         let ctx = memory::addr(CTX_TAG, 0);
-        let result = self.execute(layout, hook.is_skb(), &mut frame.data, &mut [], ctx, 0);
+        let result = self.execute(
+            program,
+            layout,
+            Some(hook),
+            &mut frame.data,
+            &mut [],
+            ctx,
+            0,
+        );
         frame.read_back(hook, &self.ctx[..size]);
         result
     }
 
-    /// Runs a cgroup socket-address program (`connect4`, `connect6`, ...):
-    /// `r1` points at the `bpf_sock_addr` of `addr`. Afterwards `addr.addr`
-    /// holds the address the program rewrote it to (or the original).
-    pub fn run_sock_addr(&mut self, addr: &mut SockAddr) -> Result<RunResult, VmError> {
+    /// [`Vm::run_sock_addr`] for any program.
+    pub fn run_sock_addr_on(
+        &mut self,
+        program: ProgramId,
+        addr: &mut SockAddr,
+    ) -> Result<RunResult, VmError> {
         let layout = addr.layout();
         let size = layout.size as usize;
         addr.write_ctx(&mut self.ctx[..size], &mut self.sock);
         let ctx = memory::addr(CTX_TAG, 0);
-        let result = self.execute(layout, false, &mut [], &mut [], ctx, 0);
+        let result = self.execute(program, layout, false, &mut [], &mut [], ctx, 0);
         addr.read_back(&self.ctx[..size]);
         result
     }
 
-    fn too_large(&self) -> VmError {
+    /// An error before the first instruction runs.
+    fn refused(&self, program: ProgramId, kind: VmErrorKind) -> VmError {
+        let first = self.programs.get(program.0).and_then(|p| p.insns.first());
         VmError {
             slot: 0,
-            insn: self.program.insns.first().copied().unwrap_or(Insn::Exit),
-            kind: VmErrorKind::Unsupported("input of 4 GiB or more"),
+            insn: first.copied().unwrap_or(Insn::Exit),
+            kind,
         }
     }
 
-    /// One run over the given regions, starting with `r1`, `r2`.
+    /// One run of `program` over the given regions, starting with `r1`,
+    /// `r2`.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the regions of one run, passed once"
+    )]
     fn execute(
         &mut self,
+        program: ProgramId,
         layout: &'static CtxLayout,
-        skb: bool,
+        hook: Option<PacketHook>,
         packet: &mut [u8],
         input: &mut [u8],
         r1: u64,
@@ -211,8 +286,11 @@ impl Vm {
         if let Some(frame0) = self.stack.get_mut(..STACK_SIZE) {
             frame0.fill(0);
         }
+        let Some(prog) = self.programs.get(program.0) else {
+            return Err(self.refused(program, VmErrorKind::NoSuchProgram(program.0)));
+        };
         let mut machine = Machine {
-            prog: &self.program,
+            prog,
             mem: Memory {
                 stack: &mut self.stack,
                 ctx: &mut self.ctx[..layout.size as usize],
@@ -225,7 +303,7 @@ impl Vm {
             env: &mut self.env,
             config: &self.config,
             scratch: &mut self.scratch,
-            skb,
+            hook,
         };
         let outcome = machine.run(r1, r2);
         self.maps.end_run();

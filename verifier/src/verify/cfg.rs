@@ -377,7 +377,7 @@ const ARGS: u16 = 0b11_1110; // r1..r5
 const CALLER_SAVED: u16 = 0b11_1111; // r0..r5
 
 /// Registers read and written by an instruction.
-fn use_def(insn: &Insn) -> (u16, u16) {
+pub fn use_def(insn: &Insn) -> (u16, u16) {
     use crate::isa::AluOp;
     let op = |o: &Operand| match o {
         Operand::Reg(r) => bit(*r),

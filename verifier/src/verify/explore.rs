@@ -46,9 +46,13 @@ struct Checkpoint {
     branches: u32,
     /// Per frame: stack slots some path from here reads before writing.
     read: Vec<u64>,
+    /// Per frame: registers some path from here reads before writing.
+    read_regs: Vec<u16>,
     /// Per frame: stack slots the path overwrote between the parent
     /// checkpoint and this one.
     written: Vec<u64>,
+    /// Per frame: registers written between the parent and this one.
+    written_regs: Vec<u16>,
     /// Times this state covered a new one, and times it did not.
     hits: u32,
     misses: u32,
@@ -60,6 +64,24 @@ struct Path {
     parent: Option<u32>,
     /// Per frame: stack slots overwritten since the parent checkpoint.
     written: Vec<u64>,
+    /// Per frame: registers written since the parent checkpoint.
+    written_regs: Vec<u16>,
+}
+
+/// Marks register `r` of frame `f` as read by a descendant of `parent`.
+fn mark_reg_read(cps: &mut [Checkpoint], mut parent: Option<u32>, f: usize, r: u16) {
+    let bit = 1u16 << r;
+    while let Some(p) = parent {
+        let cp = &mut cps[p as usize];
+        if f >= cp.read_regs.len() || cp.read_regs[f] & bit != 0 {
+            return;
+        }
+        cp.read_regs[f] |= bit;
+        if cp.written_regs.get(f).is_some_and(|w| w & bit != 0) {
+            return;
+        }
+        parent = cp.parent;
+    }
 }
 
 /// Marks slot `spi` of frame `f` as read by a descendant of `parent`, up
@@ -98,6 +120,7 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
         idx: 0,
         parent: None,
         written: vec![0],
+        written_regs: vec![0],
     }];
     let mut last_cp_insns: u64 = 0;
 
@@ -152,10 +175,58 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
                         &path.state,
                         idx,
                         allow_uninit,
-                        Some(&cp.read),
+                        Some((&cp.read, &cp.read_regs)),
                     ) {
                         pruned_by = Some(c);
                         break;
+                    }
+                }
+                if pruned_by.is_none()
+                    && std::env::var("PDBG2")
+                        .ok()
+                        .and_then(|v| v.parse::<usize>().ok())
+                        == Some(env.slot(idx))
+                    && stats.pruned < 400000
+                {
+                    static N: std::sync::atomic::AtomicUsize =
+                        std::sync::atomic::AtomicUsize::new(0);
+                    if N.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 4 {
+                        let show = |st: &State, rr: u16, sr: u64| {
+                            let regs: Vec<String> = (0..11)
+                                .filter(|r| rr & (1 << r) != 0)
+                                .map(|r| format!("r{}={}", r, st.cur().regs[r]))
+                                .collect();
+                            format!(
+                                "{} || {}",
+                                regs.join(" "),
+                                st.cur()
+                                    .stack
+                                    .slots()
+                                    .iter()
+                                    .enumerate()
+                                    .filter(|(i, _)| sr & (1u64 << i) != 0)
+                                    .map(|(i, sl)| format!(
+                                        "[{}:{:?}{}]",
+                                        i,
+                                        sl.bytes,
+                                        if sl.spilled().is_some() {
+                                            sl.spill.to_string()
+                                        } else {
+                                            String::new()
+                                        }
+                                    ))
+                                    .collect::<Vec<_>>()
+                                    .join("")
+                            )
+                        };
+                        for &c in at[idx].iter().take(3) {
+                            let cp = &cps[c as usize];
+                            if cp.branches == 0 {
+                                eprintln!("OLD {}", show(&cp.state, cp.read_regs[0], cp.read[0]));
+                                eprintln!("NEW {}", show(&path.state, cp.read_regs[0], cp.read[0]));
+                            }
+                        }
+                        eprintln!("----");
                     }
                 }
                 if let Some(c) = pruned_by {
@@ -175,16 +246,28 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
                     // What the covering state's future reads, this path's
                     // future reads too (for an unfinished covering state:
                     // every slot, since its marks are not final).
-                    let reads = if cps[c as usize].branches > 0 {
-                        vec![u64::MAX; path.state.frames.len()]
+                    let frames = path.state.frames.len();
+                    let (reads, reg_reads) = if cps[c as usize].branches > 0 {
+                        (vec![u64::MAX; frames], vec![0x7ffu16; frames])
                     } else {
-                        cps[c as usize].read.clone()
+                        (
+                            cps[c as usize].read.clone(),
+                            cps[c as usize].read_regs.clone(),
+                        )
                     };
                     for (f, mask) in reads.iter().enumerate() {
                         let fresh = mask & !path.written.get(f).copied().unwrap_or(0);
                         for spi in 0..64 {
                             if fresh & (1u64 << spi) != 0 {
                                 mark_read(&mut cps, path.parent, f, spi);
+                            }
+                        }
+                    }
+                    for (f, mask) in reg_reads.iter().enumerate() {
+                        let fresh = mask & !path.written_regs.get(f).copied().unwrap_or(0);
+                        for r in 0..11 {
+                            if fresh & (1u16 << r) != 0 {
+                                mark_reg_read(&mut cps, path.parent, f, r);
                             }
                         }
                     }
@@ -201,7 +284,9 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
                         parent: path.parent,
                         branches: 1,
                         read: vec![0; frames],
+                        read_regs: vec![0; frames],
                         written: std::mem::replace(&mut path.written, vec![0; frames]),
+                        written_regs: std::mem::replace(&mut path.written_regs, vec![0; frames]),
                         hits: 0,
                         misses: 0,
                     });
@@ -214,6 +299,7 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
             stats.processed_insns += 1;
             visits[idx] = visits[idx].saturating_add(1);
             if stats.processed_insns > limits.max_processed_insns {
+                dbg_hist(env, &visits, &at);
                 return Err(Stop {
                     idx,
                     failure: budget_error(env, &visits, idx).into(),
@@ -222,6 +308,19 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
             env.stack_reads.clear();
             env.stack_writes.clear();
             let depth_before = path.state.frames.len();
+            // Registers this instruction reads (helpers and calls: all
+            // argument registers; exits: r0) and writes.
+            let (uses, defs) = super::cfg::use_def(&env.cfg.insns[idx]);
+            let top = depth_before - 1;
+            let fresh_uses = uses & !path.written_regs.get(top).copied().unwrap_or(0);
+            for r in 0..11 {
+                if fresh_uses & (1u16 << r) != 0 {
+                    mark_reg_read(&mut cps, path.parent, top, r);
+                }
+            }
+            if let Some(w) = path.written_regs.get_mut(top) {
+                *w |= defs;
+            }
             let result = transfer::step(env, path.state, idx);
             for &(f, spi) in &env.stack_reads {
                 let (f, spi) = (f as usize, spi as usize);
@@ -241,13 +340,18 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
             if let Ok(next) = &result {
                 let after = frames_after(next);
                 if after > depth_before {
-                    // A new frame: all its slots are fresh.
+                    // A new frame: all its slots and registers are fresh.
                     path.written.resize(after, u64::MAX);
+                    path.written_regs.resize(after, 0x7ff);
                     for w in &mut path.written[depth_before..] {
                         *w = u64::MAX;
                     }
+                    for w in &mut path.written_regs[depth_before..] {
+                        *w = 0x7ff;
+                    }
                 } else if after < depth_before {
                     path.written.truncate(after);
+                    path.written_regs.truncate(after);
                 }
             }
             match result {
@@ -265,6 +369,7 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
                         idx: ib,
                         parent: path.parent,
                         written: path.written.clone(),
+                        written_regs: path.written_regs.clone(),
                     });
                     stats.peak_pending = stats.peak_pending.max(pending.len());
                     if pending.len() > limits.max_pending_branches {
@@ -287,6 +392,17 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
         }
     }
     Ok(())
+}
+
+fn dbg_hist(env: &Env<'_>, visits: &[u32], at: &[Vec<u32>]) {
+    if std::env::var("PDBG").is_err() {
+        return;
+    }
+    let mut v: Vec<(u32, usize)> = visits.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+    v.sort_unstable_by(|a, b| b.cmp(a));
+    for (c, i) in v.iter().take(25) {
+        eprintln!("insn {} visits {} states {}", env.slot(*i), c, at[*i].len());
+    }
 }
 
 /// A path ended: its ancestors have one unfinished path fewer.

@@ -169,7 +169,7 @@ pub fn covers(
     new: &State,
     idx: usize,
     allow_uninit: bool,
-    read: Option<&[u64]>,
+    read: Option<(&[u64], &[u16])>,
 ) -> bool {
     if old.frames.len() != new.frames.len() || old.refs.len() != new.refs.len() {
         return false;
@@ -185,13 +185,17 @@ pub fn covers(
         } else {
             old.frames[i + 1].callsite + 1
         };
-        let live = cfg.live_in.get(pc).copied().unwrap_or(u16::MAX);
+        let live = match read {
+            // Registers some path from `old` reads before writing them.
+            Some((_, regs)) => regs.get(i).copied().unwrap_or(u16::MAX),
+            None => cfg.live_in.get(pc).copied().unwrap_or(u16::MAX),
+        };
         for r in 0..11 {
             if live & (1 << r) != 0 && !value_covers(&of.regs[r], &nf.regs[r], &mut ids) {
                 return false;
             }
         }
-        let mask = read.map(|r| r.get(i).copied().unwrap_or(0));
+        let mask = read.map(|(slots, _)| slots.get(i).copied().unwrap_or(0));
         if !stack_covers(&of.stack, &nf.stack, &mut ids, allow_uninit, mask) {
             return false;
         }

@@ -5,10 +5,10 @@
 //!
 //! | type | module |
 //! |---|---|
-//! | `array`, `percpu_array` (one CPU), global data | [`array`] |
-//! | `hash`, `percpu_hash`, `lru_hash`, `lru_percpu_hash` | [`hash`] |
-//! | `lpm_trie` (IPv4 and IPv6 keys) | [`lpm`] |
-//! | `ringbuf`, `perf_event_array` (records collected) | [`ringbuf`] |
+//! | `array`, `percpu_array` (one CPU), global data | `array` |
+//! | `hash`, `percpu_hash`, `lru_hash`, `lru_percpu_hash` | `hash` |
+//! | `lpm_trie` (IPv4 and IPv6 keys) | `lpm` |
+//! | `ringbuf`, `perf_event_array` (records collected) | `ringbuf` |
 //!
 //! Any other type becomes an [`MapKind::Unsupported`] map: a program that
 //! only names it still runs, and a helper call on it is a clear error.
