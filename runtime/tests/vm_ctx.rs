@@ -185,9 +185,7 @@ fn legacy_packet_loads_are_big_endian_and_end_the_program_when_out_of_bounds() {
     let mut frame = Frame::new(udp_frame());
     let mut vm = vm_with("r0 = *(u16 *)skb[0xc]\nexit", Maps::new());
     assert_eq!(
-        vm.run_packet(PacketHook::SocketFilter, &mut frame)
-            .unwrap()
-            .r0,
+        vm.run_packet(PacketHook::Tc, &mut frame).unwrap().r0,
         0x0800
     );
     let mut vm = vm_with(
@@ -300,4 +298,84 @@ fn verdict_names() {
     assert_eq!(PacketHook::Tc.verdict_name(2), Some("TC_ACT_SHOT"));
     assert_eq!(PacketHook::Tc.verdict_name(u64::MAX), Some("TC_ACT_UNSPEC"));
     assert_eq!(PacketHook::Xdp.verdict_name(9), None);
+}
+
+/// Found by the kernel selftest corpus (`verifier_ld_ind.o`): Linux's
+/// negative `ld_abs`/`ld_ind` offsets address the link-layer
+/// (`SKF_LL_OFF`) and network (`SKF_NET_OFF`) headers.
+#[test]
+fn legacy_loads_with_skf_offsets_reach_the_headers() {
+    let mut frame = Frame::new(udp_frame());
+    // SKF_LL_OFF + 12: the EtherType; SKF_NET_OFF + 9: the IP protocol.
+    let ll = "r7 = 12\nr0 = *(u16 *)skb[r7 - 0x200000]\nexit";
+    assert_eq!(
+        vm_with(ll, Maps::new())
+            .run_packet(PacketHook::Tc, &mut frame)
+            .unwrap()
+            .r0,
+        0x0800
+    );
+    let net = "r0 = *(u8 *)skb[-0xffff7]\nexit";
+    assert_eq!(
+        vm_with(net, Maps::new())
+            .run_packet(PacketHook::SocketFilter, &mut frame)
+            .unwrap()
+            .r0,
+        17
+    );
+    let below = "r0 = 5\nr0 = *(u8 *)skb[-0x200001]\nr0 = 9\nexit";
+    assert_eq!(
+        vm_with(below, Maps::new())
+            .run_packet(PacketHook::Tc, &mut frame)
+            .unwrap()
+            .r0,
+        0
+    );
+}
+
+#[test]
+fn layer_3_hooks_see_the_packet_from_the_network_header() {
+    // As BPF_PROG_TEST_RUN: socket filters, cgroup skb and lwt programs
+    // start at the IP header and skb->len counts from there.
+    let text = "r2 = *(u32 *)(r1 + 76)\nr0 = *(u8 *)(r2 + 0)\nr3 = *(u32 *)(r1 + 0)\nr3 <<= 8\nr0 |= r3\nexit";
+    let mut frame = Frame::new(udp_frame());
+    let r0 = vm_with(text, Maps::new())
+        .run_packet(PacketHook::CgroupSkb, &mut frame)
+        .unwrap()
+        .r0;
+    assert_eq!(r0, (28 << 8) | 0x45, "len 42 - 14, first byte 0x45");
+    let r0 = vm_with(text, Maps::new())
+        .run_packet(PacketHook::Tc, &mut frame)
+        .unwrap()
+        .r0;
+    assert_eq!(r0, 42 << 8, "tc sees the Ethernet header");
+    // ld_abs offsets are from skb->data too.
+    let mut vm = vm_with("r0 = *(u8 *)skb[0x9]\nexit", Maps::new());
+    assert_eq!(
+        vm.run_packet(PacketHook::SocketFilter, &mut frame)
+            .unwrap()
+            .r0,
+        17
+    );
+}
+
+#[test]
+fn xdp_sees_the_loopback_device_by_default() {
+    let text = "r0 = *(u32 *)(r1 + 12)\nexit";
+    let mut frame = Frame::new(udp_frame());
+    assert_eq!(
+        vm_with(text, Maps::new())
+            .run_packet(PacketHook::Xdp, &mut frame)
+            .unwrap()
+            .r0,
+        1
+    );
+    frame.ingress_ifindex = 7;
+    assert_eq!(
+        vm_with(text, Maps::new())
+            .run_packet(PacketHook::Xdp, &mut frame)
+            .unwrap()
+            .r0,
+        7
+    );
 }

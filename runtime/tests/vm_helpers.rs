@@ -200,3 +200,31 @@ fn csum_diff_with_huge_sizes_is_einval_not_a_panic() {
     let text = "r1 = r10\nr2 = -4\nr3 = r10\nr4 = 8\nr5 = 0\ncall 28\nexit";
     assert_eq!(r0(text) as i64, -22);
 }
+
+#[test]
+fn redirect_gives_the_hook_verdict() {
+    let text = "r1 = 3\nr2 = 0\ncall 23\nexit";
+    let mut frame = Frame::new(ipv4_frame());
+    assert_eq!(
+        vm_with(text, Maps::new())
+            .run_packet(PacketHook::Tc, &mut frame)
+            .unwrap()
+            .r0,
+        7
+    );
+    assert_eq!(
+        vm_with(text, Maps::new())
+            .run_packet(PacketHook::Xdp, &mut frame)
+            .unwrap()
+            .r0,
+        4
+    );
+    let bad_flags = "r1 = 3\nr2 = 8\ncall 23\nexit";
+    assert_eq!(
+        vm_with(bad_flags, Maps::new())
+            .run_packet(PacketHook::Tc, &mut frame)
+            .unwrap()
+            .r0,
+        2
+    );
+}

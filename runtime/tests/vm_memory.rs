@@ -228,3 +228,20 @@ fn atomics_on_the_context_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn load_acquire_and_store_release_are_plain_accesses_on_one_cpu() {
+    let text = "r1 = 77\nstore_release((u64 *)(r10 - 0x8), r1)\nr0 = load_acquire((u64 *)(r10 - 0x8))\nexit";
+    assert_eq!(r0(text), 77);
+    let text = "r1 = -1\nstore_release((u8 *)(r10 - 0x8), w1)\nw0 = load_acquire((u16 *)(r10 - 0x8))\nexit";
+    assert_eq!(r0(text), 0xff);
+}
+
+#[test]
+fn arena_casts_are_unsupported() {
+    let err = run("r0 = addr_space_cast(r1, 0x0, 0x1)\nexit", &mut []).unwrap_err();
+    assert_eq!(
+        err.kind,
+        VmErrorKind::Unsupported("arena address-space casts")
+    );
+}

@@ -1,7 +1,7 @@
 //! `palisade exec`: run one program of an object in the userspace VM.
 //!
 //! The program's section decides its input: packet programs (`xdp`,
-//! `classifier`, `socket`, `cgroup_skb/...`) take `--packet HEX` or
+//! `classifier`, `socket`, `cgroup_skb/...`, `lwt_*`) take `--packet HEX` or
 //! `--packet-file F`, cgroup connect programs take `--connect ADDR:PORT`,
 //! and any program can run on raw memory with `--mem HEX` (`r1` = pointer,
 //! `r2` = length). Prints `r0` (with its verdict name), the rewritten
@@ -110,6 +110,7 @@ fn hook_name(hook: Hook) -> &'static str {
         Hook::Packet(PacketHook::Tc) => "tc",
         Hook::Packet(PacketHook::SocketFilter) => "socket_filter",
         Hook::Packet(PacketHook::CgroupSkb) => "cgroup_skb",
+        Hook::Packet(PacketHook::Lwt) => "lwt",
         Hook::SockAddr { attach, .. } => attach,
         Hook::Other => "other",
     }

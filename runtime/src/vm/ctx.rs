@@ -3,8 +3,16 @@
 //! built from.
 //!
 //! * [`Frame`] + [`PacketHook`]: `struct __sk_buff` (tc, socket filter,
-//!   cgroup skb) or `struct xdp_md` (XDP), with `data`/`data_end`/
+//!   cgroup skb, lwt) or `struct xdp_md` (XDP), with `data`/`data_end`/
 //!   `data_meta` as packet pointers.
+//!
+//! The context is built as `BPF_PROG_TEST_RUN` builds it from the same
+//! frame, so both engines agree: tc and XDP programs see the frame from
+//! its Ethernet header; socket filters, cgroup skb and lwt programs see it
+//! from the network header (`eth_type_trans` pulled 14 bytes), and
+//! `skb->len` counts from there. `skb->protocol` and `skb->pkt_type` are
+//! what `eth_type_trans` derives on the loopback device; the default
+//! device is loopback (`ifindex` 1).
 //! * [`SockAddr`]: `struct bpf_sock_addr` for cgroup connect/sendmsg/bind
 //!   hooks; writes to `user_ip4`/`user_ip6`/`user_port` come back to the
 //!   caller, and `ctx->sk` points at a read-only `struct bpf_sock`.
@@ -174,6 +182,13 @@ static SKB_CGROUP: CtxLayout = CtxLayout {
     ],
 };
 
+static SKB_LWT: CtxLayout = CtxLayout {
+    name: "__sk_buff",
+    size: 192,
+    pointers: SKB_POINTERS,
+    writable: &[(skb::MARK, 4), (skb::PRIORITY, 4), (skb::CB, 20)],
+};
+
 static SKB_SOCKET_FILTER: CtxLayout = CtxLayout {
     name: "__sk_buff",
     size: 192,
@@ -235,6 +250,8 @@ pub enum PacketHook {
     CgroupSkb,
     /// `xdp`: `xdp_md`.
     Xdp,
+    /// `lwt_in`, `lwt_out`, `lwt_xmit`, `lwt_seg6local`: `__sk_buff`.
+    Lwt,
 }
 
 impl PacketHook {
@@ -244,6 +261,20 @@ impl PacketHook {
             PacketHook::SocketFilter => &SKB_SOCKET_FILTER,
             PacketHook::CgroupSkb => &SKB_CGROUP,
             PacketHook::Xdp => &XDP_MD,
+            PacketHook::Lwt => &SKB_LWT,
+        }
+    }
+
+    /// Where the program's packet starts in a frame of `len` bytes: after
+    /// the Ethernet header for hooks that run at layer 3.
+    pub fn data_offset(self, len: usize) -> usize {
+        match self {
+            PacketHook::SocketFilter | PacketHook::CgroupSkb | PacketHook::Lwt
+                if len >= ETH_HLEN =>
+            {
+                ETH_HLEN
+            }
+            _ => 0,
         }
     }
 
@@ -288,9 +319,15 @@ impl PacketHook {
                 _ => None,
             },
             PacketHook::SocketFilter => (r0 as u32 == 0).then_some("drop"),
+            PacketHook::Lwt => ["BPF_OK", "BPF_DROP", "BPF_REDIRECT"]
+                .get(usize::try_from(r0 as u32).ok()?)
+                .copied(),
         }
     }
 }
+
+/// `ETH_HLEN`.
+const ETH_HLEN: usize = 14;
 
 /// A packet and the metadata the kernel would put beside it.
 ///
@@ -304,6 +341,8 @@ pub struct Frame {
     pub data: Vec<u8>,
     pub mark: u32,
     pub priority: u32,
+    /// The device (`skb->ifindex`; for XDP, the receiving device when
+    /// `ingress_ifindex` is 0). [`Frame::new`] sets loopback, 1.
     pub ifindex: u32,
     pub ingress_ifindex: u32,
     pub rx_queue_index: u32,
@@ -312,25 +351,56 @@ pub struct Frame {
     pub tc_classid: u32,
     pub cb: [u32; 5],
     pub hash: u32,
-    pub pkt_type: u32,
     pub tstamp: u64,
 }
 
 impl Frame {
-    /// A frame with these bytes and zero metadata.
+    /// A frame with these bytes on the loopback device (`ifindex` 1) and
+    /// zero metadata, as `BPF_PROG_TEST_RUN` sees it without `ctx_in`.
     pub fn new(data: impl Into<Vec<u8>>) -> Frame {
         Frame {
             data: data.into(),
+            ifindex: 1,
             ..Frame::default()
         }
     }
 
-    /// The EtherType as `skb->protocol` holds it (network byte order in a
-    /// `u32`), 0 for frames shorter than an Ethernet header.
+    /// `skb->protocol` as `eth_type_trans` sets it, in network byte order
+    /// in a `u32`: the EtherType when it is one (>= 0x600), else
+    /// `ETH_P_802_3` for raw IPX frames (payload `ff ff`) or
+    /// `ETH_P_802_2`; 0 for frames shorter than an Ethernet header.
     pub fn protocol(&self) -> u32 {
-        match self.data.get(12..14) {
-            Some(b) => u32::from(u16::from_le_bytes([b[0], b[1]])),
-            None => 0,
+        let Some(t) = self.data.get(12..14) else {
+            return 0;
+        };
+        let ethertype = u16::from_be_bytes([t[0], t[1]]);
+        let proto = if ethertype >= 0x600 {
+            ethertype
+        } else if self.data.get(14..16) == Some(&[0xff, 0xff]) {
+            0x0001
+        } else {
+            0x0004
+        };
+        u32::from(u16::from_le_bytes(proto.to_be_bytes()))
+    }
+
+    /// `skb->pkt_type` as `eth_type_trans` sets it on the loopback device
+    /// (address 00:00:00:00:00:00): host, broadcast, multicast or other.
+    pub fn pkt_type(&self) -> u32 {
+        match self.data.get(..6) {
+            Some([0, 0, 0, 0, 0, 0]) | None => 0,
+            Some([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]) => 1,
+            Some(d) if d[0] & 1 == 1 => 2,
+            Some(_) => 3,
+        }
+    }
+
+    /// The receiving device an XDP program sees.
+    fn xdp_ingress(&self) -> u32 {
+        if self.ingress_ifindex != 0 {
+            self.ingress_ifindex
+        } else {
+            self.ifindex
         }
     }
 
@@ -338,14 +408,15 @@ impl Frame {
     /// VM synthesises them on load).
     pub(crate) fn write_ctx(&self, hook: PacketHook, ctx: &mut [u8]) {
         ctx.fill(0);
-        let len = u32::try_from(self.data.len()).unwrap_or(u32::MAX);
         if hook == PacketHook::Xdp {
-            put32(ctx, xdp::INGRESS_IFINDEX, self.ingress_ifindex);
+            put32(ctx, xdp::INGRESS_IFINDEX, self.xdp_ingress());
             put32(ctx, xdp::RX_QUEUE_INDEX, self.rx_queue_index);
             return;
         }
+        let seen = self.data.len() - hook.data_offset(self.data.len());
+        let len = u32::try_from(seen).unwrap_or(u32::MAX);
         put32(ctx, skb::LEN, len);
-        put32(ctx, skb::PKT_TYPE, self.pkt_type);
+        put32(ctx, skb::PKT_TYPE, self.pkt_type());
         put32(ctx, skb::MARK, self.mark);
         put32(ctx, skb::QUEUE_MAPPING, self.queue_mapping);
         put32(ctx, skb::PROTOCOL, self.protocol());
@@ -386,7 +457,7 @@ impl Frame {
     pub fn kernel_ctx_in(&self, hook: PacketHook) -> Vec<u8> {
         let mut ctx = vec![0u8; hook.layout().size as usize];
         if hook == PacketHook::Xdp {
-            put32(&mut ctx, xdp::INGRESS_IFINDEX, self.ingress_ifindex);
+            put32(&mut ctx, xdp::INGRESS_IFINDEX, self.xdp_ingress());
             put32(&mut ctx, xdp::RX_QUEUE_INDEX, self.rx_queue_index);
             return ctx;
         }
@@ -564,9 +635,13 @@ mod tests {
 
     #[test]
     fn frame_protocol_is_the_ethertype_in_network_order() {
-        let mut data = vec![0u8; 14];
+        let mut data = vec![0u8; 16];
         data[12] = 0x08;
-        assert_eq!(Frame::new(data).protocol(), 0x0008);
+        assert_eq!(Frame::new(data.clone()).protocol(), 0x0008);
+        data[12] = 0;
+        assert_eq!(Frame::new(data.clone()).protocol(), 0x0400, "802.2");
+        data[14..16].copy_from_slice(&[0xff, 0xff]);
+        assert_eq!(Frame::new(data).protocol(), 0x0100, "raw 802.3");
         assert_eq!(Frame::new(vec![1, 2]).protocol(), 0);
     }
 }

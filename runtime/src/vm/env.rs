@@ -13,7 +13,9 @@ pub struct VmConfig {
     /// `InstructionLimit` (default 1,000,000).
     pub max_instructions: u64,
     /// How often `may_goto` falls through in one call frame before it
-    /// jumps (Linux: `BPF_MAX_LOOPS`, 8 Mi).
+    /// jumps (default 8 Mi, Linux's `BPF_MAX_LOOPS`; since 6.15 Linux
+    /// bounds it by time instead, which is not reproducible). A loop that
+    /// only ends through `may_goto` needs a larger `max_instructions`.
     pub may_goto_budget: u32,
     /// Seed of `bpf_get_prandom_u32`.
     pub seed: u64,

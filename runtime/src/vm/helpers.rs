@@ -13,6 +13,9 @@
 //! | 23 | `redirect` | the verdict only (`TC_ACT_REDIRECT`, `XDP_REDIRECT`); nothing is sent |
 //! | 25 | `perf_event_output` | records collected |
 //! | 28 | `csum_diff` | |
+//! | 40 | `csum_update` | `-ENOTSUPP`: skbs are `CHECKSUM_NONE`, as in `BPF_PROG_TEST_RUN` |
+//! | 42 | `get_numa_node_id` | node 0 |
+//! | 93, 94 | `spin_lock`, `spin_unlock` | one CPU: no contention |
 //! | 130..=133 | `ringbuf_output`, `_reserve`, `_submit`, `_discard` | records collected |
 //!
 //! Any other number is [`VmErrorKind::UnknownHelper`]. Memory arguments are
@@ -24,13 +27,14 @@ use super::csum;
 use super::ctx::PacketHook;
 use super::env::Env;
 use super::error::VmErrorKind;
-use super::maps::{MapError, MapKind, EAGAIN};
+use super::maps::{copy_value, MapError, MapKind, EAGAIN};
 use super::memory::{self, map_of_handle, map_of_value_tag, Memory, CTX_TAG};
 use super::printk;
 
 const EINVAL: i64 = 22;
 const EFAULT: i64 = 14;
 const E2BIG: i64 = 7;
+const ENOTSUPP: i64 = 524;
 
 fn neg(errno: i64) -> u64 {
     (-errno) as u64
@@ -68,6 +72,19 @@ impl HelperCall<'_, '_> {
             15 => Ok(self.env.uid_gid),
             23 => self.redirect(a),
             25 => self.perf_event_output(id, a),
+            40 => {
+                // bpf_csum_update: the VM's skbs are CHECKSUM_NONE, as in
+                // BPF_PROG_TEST_RUN, so Linux answers -ENOTSUPP.
+                self.need_skb(id, a[0])?;
+                Ok(neg(ENOTSUPP))
+            }
+            42 => Ok(0),
+            93 | 94 => {
+                // bpf_spin_lock/unlock: one CPU, no contention; the lock
+                // must still be memory the program may write.
+                self.mem.bytes_mut(a[0], 4)?;
+                Ok(0)
+            }
             26 => self.skb_load_bytes(id, a),
             28 => self.csum_diff(a),
             130 => self.ringbuf_output(id, a),
@@ -86,11 +103,18 @@ impl HelperCall<'_, '_> {
         }
     }
 
-    /// The map a handle argument names.
+    /// The map a handle argument names. A map the VM only has a
+    /// placeholder for is `Unsupported`, not a bad argument.
     fn map_arg(&self, helper: i32, arg: u8, value: u64) -> Result<usize, VmErrorKind> {
-        map_of_handle(value)
+        let m = map_of_handle(value)
             .filter(|&m| m < self.mem.maps.len())
-            .ok_or(Self::arg_err(helper, arg, "not a map"))
+            .ok_or(Self::arg_err(helper, arg, "not a map"))?;
+        if self.map_kind(m) == MapKind::Unsupported {
+            return Err(VmErrorKind::Unsupported(
+                "a map type the VM does not emulate",
+            ));
+        }
+        Ok(m)
     }
 
     fn map_kind(&self, m: usize) -> MapKind {
@@ -205,7 +229,7 @@ impl HelperCall<'_, '_> {
     fn packet_range(&self, offset: u64, len: u64) -> Option<std::ops::Range<usize>> {
         let start = usize::try_from(offset).ok()?;
         let end = start.checked_add(usize::try_from(len).ok()?)?;
-        (end <= self.mem.packet.len()).then_some(start..end)
+        (end <= self.mem.packet().len()).then_some(start..end)
     }
 
     fn skb_load_bytes(&mut self, id: i32, a: [u64; 5]) -> Result<u64, VmErrorKind> {
@@ -216,7 +240,7 @@ impl HelperCall<'_, '_> {
         self.scratch.clear();
         let result = match self.packet_range(a[1] as u32 as u64, a[3]) {
             Some(range) => {
-                self.scratch.extend_from_slice(&self.mem.packet[range]);
+                self.scratch.extend_from_slice(&self.mem.packet()[range]);
                 0
             }
             None => {
@@ -224,7 +248,7 @@ impl HelperCall<'_, '_> {
                 neg(EFAULT)
             }
         };
-        self.mem.bytes_mut(a[2], len)?.copy_from_slice(self.scratch);
+        copy_value(self.mem.bytes_mut(a[2], len)?, self.scratch);
         Ok(result)
     }
 
@@ -238,7 +262,7 @@ impl HelperCall<'_, '_> {
         self.copy_in(a[2], len)?;
         match self.packet_range(a[1] as u32 as u64, a[3]) {
             Some(range) => {
-                self.mem.packet[range].copy_from_slice(self.scratch);
+                copy_value(&mut self.mem.packet_mut()[range], self.scratch);
                 Ok(0)
             }
             None => Ok(neg(EFAULT)),
@@ -263,7 +287,7 @@ impl HelperCall<'_, '_> {
         let Some(range) = self.packet_range(a[1] as u32 as u64, 2) else {
             return Ok(neg(EFAULT));
         };
-        let field = &mut self.mem.packet[range];
+        let field = &mut self.mem.packet_mut()[range];
         let sum = u16::from_le_bytes([field[0], field[1]]);
         let mangled_zero = l4 && flags & MARK_MANGLED_0 != 0;
         if mangled_zero && sum == 0 {
@@ -346,7 +370,7 @@ impl HelperCall<'_, '_> {
         let ctx_len = (flags >> 32) & 0xf_ffff;
         if ctx_len > 0 {
             match self.packet_range(0, ctx_len).filter(|_| self.is_skb()) {
-                Some(range) => self.scratch.extend_from_slice(&self.mem.packet[range]),
+                Some(range) => self.scratch.extend_from_slice(&self.mem.packet()[range]),
                 None => return Ok(neg(EFAULT)),
             }
         }

@@ -18,8 +18,8 @@
 
 use palisade_verifier::isa::{AtomicOp, CallTarget, Insn, Operand, Reg, Size, Width};
 
-use super::ctx::PacketHook;
 use super::alu::{alu32, alu64, cond32, cond64, endian, sign_extend};
+use super::ctx::PacketHook;
 use super::env::{Env, VmConfig};
 use super::error::{VmError, VmErrorKind};
 use super::helpers;
@@ -373,22 +373,35 @@ impl Machine<'_> {
 
     /// `ld_abs`/`ld_ind`: a big-endian load from the packet of a
     /// `__sk_buff` program; `None` when out of bounds (the program then
-    /// returns 0, as in Linux; negative offsets, which Linux uses for
-    /// `SKF_NET_OFF` tricks, count as out of bounds).
+    /// returns 0, as in Linux). Offsets are from `skb->data`; negative ones
+    /// use Linux's `SKF_NET_OFF` (network header, after the 14-byte
+    /// Ethernet header) and `SKF_LL_OFF` (link-layer header) bases.
     fn legacy_load(&self, i: usize, size: Size, off: i64) -> Result<Option<u64>, VmError> {
+        const SKF_NET_OFF: i64 = -0x10_0000;
+        const SKF_LL_OFF: i64 = -0x20_0000;
+        const ETH_HLEN: i64 = 14;
         if !self.hook.is_some_and(PacketHook::is_skb) {
             return Err(self.fault(
                 i,
                 VmErrorKind::Unsupported("legacy packet loads outside socket-buffer programs"),
             ));
         }
-        let Ok(start) = usize::try_from(off) else {
+        let start = if off >= 0 {
+            self.mem.data_off as i64 + off
+        } else if off >= SKF_NET_OFF {
+            ETH_HLEN + off - SKF_NET_OFF
+        } else if off >= SKF_LL_OFF {
+            off - SKF_LL_OFF
+        } else {
+            return Ok(None);
+        };
+        let Ok(start) = usize::try_from(start) else {
             return Ok(None);
         };
         let n = size.bytes() as usize;
         Ok(self
             .mem
-            .packet
+            .frame
             .get(start..start.saturating_add(n))
             .map(|b| b.iter().fold(0u64, |acc, &x| (acc << 8) | u64::from(x))))
     }

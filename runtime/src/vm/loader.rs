@@ -28,7 +28,8 @@ use super::{ProgramId, Vm};
 /// What kind of input a program expects, from its section name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Hook {
-    /// A packet program (`classifier`, `xdp`, `socket`, `cgroup_skb/...`).
+    /// A packet program (`classifier`, `xdp`, `socket`, `cgroup_skb/...`,
+    /// `lwt_*`).
     Packet(PacketHook),
     /// A cgroup socket-address program (`cgroup/connect4`, ...);
     /// `attach` is the attach type's name (`cgroup_inet4_connect`).
@@ -104,6 +105,9 @@ pub fn hook_of_section(section: &str) -> Hook {
         ProgType::SocketFilter => Hook::Packet(PacketHook::SocketFilter),
         ProgType::CgroupSkb => Hook::Packet(PacketHook::CgroupSkb),
         ProgType::Xdp => Hook::Packet(PacketHook::Xdp),
+        ProgType::LwtIn | ProgType::LwtOut | ProgType::LwtXmit | ProgType::LwtSeg6Local => {
+            Hook::Packet(PacketHook::Lwt)
+        }
         ProgType::CgroupSockAddr => match def.attach_type.and_then(attach_type_name) {
             Some(attach) => Hook::SockAddr {
                 ipv6: attach.contains('6'),

@@ -158,7 +158,10 @@ pub(crate) struct Memory<'a> {
     pub ctx: &'a mut [u8],
     pub layout: &'static CtxLayout,
     pub sock: &'a [u8],
-    pub packet: &'a mut [u8],
+    /// The whole frame; the packet the program sees (`data`..`data_end`)
+    /// is `frame[data_off..]`.
+    pub frame: &'a mut [u8],
+    pub data_off: usize,
     pub input: &'a mut [u8],
     pub maps: &'a mut Maps,
 }
@@ -176,6 +179,16 @@ fn write_le(bytes: &mut [u8], value: u64) {
 }
 
 impl Memory<'_> {
+    /// The packet as the program sees it (`data`..`data_end`).
+    pub fn packet(&self) -> &[u8] {
+        self.frame.get(self.data_off..).unwrap_or(&[])
+    }
+
+    /// The packet, writable.
+    pub fn packet_mut(&mut self) -> &mut [u8] {
+        self.frame.get_mut(self.data_off..).unwrap_or(&mut [])
+    }
+
     /// Checks an access of `size` bytes at `addr` to plain memory (not the
     /// context) and returns where it lands.
     fn locate(&self, addr: u64, size: u32, write: bool) -> Result<(Area, usize), VmErrorKind> {
@@ -187,9 +200,12 @@ impl Memory<'_> {
             return Ok((Area::Stack, frame * STACK_SIZE + start));
         }
         match tag {
-            PACKET_TAG => Ok((
-                Area::Packet,
-                check_range(Region::Packet, offset, size, self.packet.len(), write)?,
+            PACKET_TAG => {
+                let start = check_range(Region::Packet, offset, size, self.packet().len(), write)?;
+                Ok((Area::Packet, self.data_off + start))
+            }
+            t if (MAP_HANDLE_TAG..FUNC_TAG).contains(&t) => Err(VmErrorKind::Unsupported(
+                "reading struct bpf_map through a map pointer",
             )),
             INPUT_TAG => Ok((
                 Area::Input,
@@ -222,7 +238,7 @@ impl Memory<'_> {
     fn area(&self, area: Area) -> &[u8] {
         match area {
             Area::Stack => self.stack,
-            Area::Packet => self.packet,
+            Area::Packet => self.frame,
             Area::Input => self.input,
             Area::Sock => self.sock,
             Area::Map(i) => self.maps.get_index(i).map_or(&[], |m| m.memory()),
@@ -232,7 +248,7 @@ impl Memory<'_> {
     fn area_mut(&mut self, area: Area) -> &mut [u8] {
         match area {
             Area::Stack => self.stack,
-            Area::Packet => self.packet,
+            Area::Packet => self.frame,
             Area::Input => self.input,
             Area::Sock => &mut [],
             Area::Map(i) => match self.maps.get_index_mut(i) {
@@ -302,7 +318,7 @@ impl Memory<'_> {
     fn ctx_pointer(&self, field: PtrField) -> u64 {
         match field {
             PtrField::Data | PtrField::DataMeta => addr(PACKET_TAG, 0),
-            PtrField::DataEnd => addr(PACKET_TAG, self.packet.len() as u32),
+            PtrField::DataEnd => addr(PACKET_TAG, self.packet().len() as u32),
             PtrField::Sock => addr(SOCK_TAG, 0),
         }
     }

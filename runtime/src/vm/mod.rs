@@ -211,7 +211,15 @@ impl Vm {
             self.refused(program, VmErrorKind::Unsupported("input of 4 GiB or more"))
         })?;
         let r1 = memory::addr(INPUT_TAG, 0);
-        self.execute(program, &NO_CTX, false, &mut [], mem, r1, u64::from(len))
+        self.execute(
+            program,
+            &NO_CTX,
+            None,
+            (&mut [], 0),
+            mem,
+            r1,
+            u64::from(len),
+        )
     }
 
     /// [`Vm::run_packet`] for any program.
@@ -228,11 +236,12 @@ impl Vm {
         let size = layout.size as usize;
         frame.write_ctx(hook, &mut self.ctx[..size]);
         let ctx = memory::addr(CTX_TAG, 0);
+        let data_off = hook.data_offset(frame.data.len());
         let result = self.execute(
             program,
             layout,
             Some(hook),
-            &mut frame.data,
+            (&mut frame.data, data_off),
             &mut [],
             ctx,
             0,
@@ -251,7 +260,7 @@ impl Vm {
         let size = layout.size as usize;
         addr.write_ctx(&mut self.ctx[..size], &mut self.sock);
         let ctx = memory::addr(CTX_TAG, 0);
-        let result = self.execute(program, layout, false, &mut [], &mut [], ctx, 0);
+        let result = self.execute(program, layout, None, (&mut [], 0), &mut [], ctx, 0);
         addr.read_back(&self.ctx[..size]);
         result
     }
@@ -277,7 +286,7 @@ impl Vm {
         program: ProgramId,
         layout: &'static CtxLayout,
         hook: Option<PacketHook>,
-        packet: &mut [u8],
+        (frame, data_off): (&mut [u8], usize),
         input: &mut [u8],
         r1: u64,
         r2: u64,
@@ -296,7 +305,8 @@ impl Vm {
                 ctx: &mut self.ctx[..layout.size as usize],
                 layout,
                 sock: &self.sock,
-                packet,
+                frame,
+                data_off,
                 input,
                 maps: &mut self.maps,
             },

@@ -47,7 +47,7 @@ impl ArrayMap {
             return Err(MapError::Exists);
         }
         if let Some(dst) = self.values.get_mut(start..start + self.value_size) {
-            dst.copy_from_slice(value);
+            super::slab::copy_value(dst, value);
         }
         Ok(())
     }

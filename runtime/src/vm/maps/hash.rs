@@ -46,7 +46,7 @@ impl HashTable {
                 if flags == BPF_NOEXIST {
                     return Err(MapError::Exists);
                 }
-                self.slab.value_mut(slot).copy_from_slice(value);
+                super::slab::copy_value(self.slab.value_mut(slot), value);
                 self.slab.touch(slot);
             }
             None => {

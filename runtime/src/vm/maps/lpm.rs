@@ -106,7 +106,7 @@ impl LpmTrie {
                 if flags == super::BPF_NOEXIST {
                     return Err(MapError::Exists);
                 }
-                self.slab.value_mut(slot).copy_from_slice(value);
+                super::slab::copy_value(self.slab.value_mut(slot), value);
             }
             None => {
                 if flags == super::BPF_EXIST {

@@ -33,6 +33,7 @@ use hash::HashTable;
 use lpm::LpmTrie;
 pub(crate) use ringbuf::EAGAIN;
 use ringbuf::{PerfEvents, RingBuf};
+pub(crate) use slab::copy_value;
 
 /// `BPF_ANY`: create or update.
 pub const BPF_ANY: u64 = 0;

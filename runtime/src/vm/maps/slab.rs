@@ -72,7 +72,7 @@ impl Slab {
         let boxed: Box<[u8]> = key.into();
         self.index.insert(boxed.clone(), slot);
         self.keys[slot as usize] = Some(boxed);
-        self.value_mut(slot).copy_from_slice(value);
+        copy_value(self.value_mut(slot), value);
         self.touch(slot);
         slot
     }
@@ -139,4 +139,11 @@ impl Slab {
         out.sort();
         out
     }
+}
+
+/// Copies `src` into `dst` (callers pass equal lengths; a mismatch copies
+/// the common prefix instead of panicking).
+pub(crate) fn copy_value(dst: &mut [u8], src: &[u8]) {
+    let n = dst.len().min(src.len());
+    dst[..n].copy_from_slice(&src[..n]);
 }
