@@ -7,6 +7,7 @@
 
 mod cli;
 mod cmd;
+mod engines;
 mod exit;
 mod output;
 

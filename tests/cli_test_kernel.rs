@@ -41,7 +41,7 @@ fn expectations_run_in_the_kernel_and_failures_show_its_result() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(
-        out.contains("3 expectations held; 0 failed; 3 ran in the kernel too"),
+        out.contains("3 expectations held; 0 failed; 3 ran in the VM, 3 in the kernel"),
         "{out}"
     );
 
@@ -51,4 +51,5 @@ fn expectations_run_in_the_kernel_and_failures_show_its_result() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("kernel:   block (return code 2)"), "{out}");
+    assert!(out.contains("vm:       block (return code 2)"), "{out}");
 }

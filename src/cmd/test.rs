@@ -1,16 +1,18 @@
 //! `palisade test`: run the `test` blocks of policy files.
 //!
-//! Every `expect` line runs through the reference evaluator. With
-//! `--kernel`, the file is also compiled, loaded into the kernel, and every
-//! policy and guard expectation runs as a frame through BPF_PROG_TEST_RUN
-//! (services cannot be test-run; they are checked by the reference only and
-//! marked so). Failures print the packet, the expected and actual verdicts
+//! Every `expect` line runs through the reference evaluator and, compiled,
+//! through the userspace VM (filters on a frame, services on a socket
+//! address). With `--kernel`, the object is also loaded into the kernel and
+//! every policy and guard expectation runs as a frame through
+//! BPF_PROG_TEST_RUN (connect programs cannot be test-run there). An
+//! expectation holds only if every engine agrees with it. Failures print the packet, the expected and actual verdicts
 //! and the deciding line. Exit 0 when every expectation holds, 1 when one
 //! fails or a file has errors, 2 when a file cannot be read or the kernel
 //! cannot be used.
 
 use super::check::{has_errors, plural, print_issues, read_policy};
 use crate::cli::Global;
+use crate::engines::{EngineResult, KernelEngine, VmEngine};
 use clap::Args;
 use palisade_compiler::check_source;
 use palisade_compiler::span::LineIndex;
@@ -38,16 +40,11 @@ struct ExpectReport {
     expected: String,
     actual: String,
     passed: bool,
-    /// With `--kernel`: the kernel's result (`None`: not run there).
+    /// What the compiled program did in the VM.
+    vm: EngineResult,
+    /// With `--kernel`: what it did in the kernel.
     #[serde(skip_serializing_if = "Option::is_none")]
-    kernel: Option<KernelResult>,
-}
-
-#[derive(Serialize, Clone)]
-struct KernelResult {
-    /// `pass`/`block` from the program's return code, or why it did not run.
-    returned: String,
-    passed: bool,
+    kernel: Option<EngineResult>,
 }
 
 #[derive(Serialize)]
@@ -70,6 +67,8 @@ struct FileReport {
 struct Report {
     passed: usize,
     failed: usize,
+    /// Expectations that also ran in the VM.
+    vm_runs: usize,
     /// Expectations that also ran in the kernel (`--kernel`).
     kernel_runs: usize,
     files: Vec<FileReport>,
@@ -79,6 +78,7 @@ pub fn run(args: TestArgs, global: Global) -> anyhow::Result<ExitCode> {
     let mut report = Report {
         passed: 0,
         failed: 0,
+        vm_runs: 0,
         kernel_runs: 0,
         files: Vec::new(),
     };
@@ -100,8 +100,9 @@ pub fn run(args: TestArgs, global: Global) -> anyhow::Result<ExitCode> {
             continue;
         }
         let model = checked.checked.expect("no errors means a checked model");
+        let mut vm = VmEngine::new(&model, &name, &source)?;
         let kernel = if args.kernel {
-            Some(kernel_runner::KernelRunner::new(&model, &name, &source)?)
+            Some(KernelEngine::new(&model, &name, &source)?)
         } else {
             None
         };
@@ -122,6 +123,7 @@ pub fn run(args: TestArgs, global: Global) -> anyhow::Result<ExitCode> {
                 .iter()
                 .map(|e| {
                     let position = index.line_col(&source, e.expectation.span.start);
+                    let vm = vm.run(&model, e.expectation);
                     let kernel = kernel.as_ref().map(|k| k.run(&model, e.expectation));
                     ExpectReport {
                         line: position.line,
@@ -130,20 +132,18 @@ pub fn run(args: TestArgs, global: Global) -> anyhow::Result<ExitCode> {
                         packet: e.expectation.packet.to_string(),
                         expected: expected_text(&e.expectation.expected),
                         actual: actual_text(e.program, &e.outcome),
-                        passed: e.passed && kernel.as_ref().is_none_or(|k| k.passed),
+                        passed: e.passed && vm.passed && kernel.as_ref().is_none_or(|k| k.passed),
+                        vm,
                         kernel,
                     }
                 })
                 .collect();
             report.passed += expects.iter().filter(|e| e.passed).count();
             report.failed += expects.iter().filter(|e| !e.passed).count();
+            report.vm_runs += expects.iter().filter(|e| e.vm.ran).count();
             report.kernel_runs += expects
                 .iter()
-                .filter(|e| {
-                    e.kernel
-                        .as_ref()
-                        .is_some_and(|k| !k.returned.starts_with("not run"))
-                })
+                .filter(|e| e.kernel.as_ref().is_some_and(|k| k.ran))
                 .count();
             if !global.json {
                 println!(
@@ -156,6 +156,7 @@ pub fn run(args: TestArgs, global: Global) -> anyhow::Result<ExitCode> {
                     println!("    packet:   {}", e.packet);
                     println!("    expected: {}", e.expected);
                     println!("    actual:   {}", e.actual);
+                    println!("    vm:       {}", e.vm.returned);
                     if let Some(k) = &e.kernel {
                         println!("    kernel:   {}", k.returned);
                     }
@@ -184,8 +185,9 @@ pub fn run(args: TestArgs, global: Global) -> anyhow::Result<ExitCode> {
             plural(report.passed, "expectation", "expectations"),
             report.failed
         );
+        line.push_str(&format!("; {} ran in the VM", report.vm_runs));
         if args.kernel {
-            line.push_str(&format!("; {} ran in the kernel too", report.kernel_runs));
+            line.push_str(&format!(", {} in the kernel", report.kernel_runs));
         }
         if broken_files > 0 {
             line.push_str(&format!(
@@ -200,95 +202,4 @@ pub fn run(args: TestArgs, global: Global) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Runs expectations in the kernel: the whole file compiled and loaded
-/// once, each filter expectation as a frame through BPF_PROG_TEST_RUN.
-mod kernel_runner {
-    use super::KernelResult;
-    use anyhow::Context;
-    use palisade_compiler::codegen::expect::hook_of;
-    use palisade_compiler::codegen::{compile, wire, Compiled, Source};
-    use palisade_compiler::eval::{self, ProgramOutcome};
-    use palisade_compiler::model::{Checked, Expectation, Expected};
-    use palisade_runtime::kernel::{load, run_packet, LoadOptions, LoadedObject};
-    use palisade_runtime::sys::Kernel;
-
-    pub struct KernelRunner {
-        compiled: Compiled,
-        loaded: LoadedObject,
-    }
-
-    impl KernelRunner {
-        /// Compiles and loads the file; an error means the kernel cannot
-        /// be used (exit 2).
-        pub fn new(checked: &Checked, name: &str, source: &str) -> anyhow::Result<KernelRunner> {
-            let compiled = compile(
-                checked,
-                &Source {
-                    path: name,
-                    text: source,
-                },
-            )
-            .with_context(|| format!("{name}: code generation failed"))?;
-            let elf = compiled.to_elf().context("writing the object failed")?;
-            let loaded = load(&Kernel, &elf, &LoadOptions::default())
-                .with_context(|| format!("{name}: cannot load into the kernel (run as root?)"))?;
-            Ok(KernelRunner { compiled, loaded })
-        }
-
-        pub fn run(&self, checked: &Checked, e: &Expectation) -> KernelResult {
-            let program = checked.program(e.program);
-            let not_run = |why: &str| KernelResult {
-                returned: format!("not run: {why}"),
-                passed: true,
-            };
-            let (Some(filter), Some(hook), Expected::Verdict(want)) =
-                (program.filter(), hook_of(program), &e.expected)
-            else {
-                return not_run("connect programs cannot be test-run");
-            };
-            if matches!(
-                eval::run_program(checked, program, &e.packet),
-                ProgramOutcome::NotSeen
-            ) {
-                return not_run("the packet's direction is not the program's");
-            }
-            let Some(function) = self
-                .compiled
-                .programs
-                .iter()
-                .find(|p| p.name == program.name)
-            else {
-                return not_run("no such program");
-            };
-            let Some(prog) = self.loaded.program(&function.function) else {
-                return not_run("not loaded");
-            };
-            let frame = wire::build_frame(&e.packet);
-            let codes = hook.verdicts();
-            let want_code = if want.blocks() && !filter.audit {
-                codes.block
-            } else {
-                codes.pass
-            };
-            match run_packet(&Kernel, prog, &frame, 1) {
-                Ok(run) => {
-                    let word = if run.retval as i32 == codes.block {
-                        "block"
-                    } else {
-                        "pass"
-                    };
-                    KernelResult {
-                        returned: format!("{word} (return code {})", run.retval),
-                        passed: run.retval as i32 == want_code,
-                    }
-                }
-                Err(err) => KernelResult {
-                    returned: format!("test run failed: {err}"),
-                    passed: false,
-                },
-            }
-        }
-    }
 }
