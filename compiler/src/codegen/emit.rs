@@ -276,6 +276,10 @@ impl Emitter {
     /// `if c goto L1; goto L2; L1:` becomes `if !c goto L2; L1:` (the
     /// `goto` is then dropped as a jump to the next instruction).
     fn invert_branches_over_gotos(&mut self) {
+        let mut is_target = vec![false; self.items.len() + 1];
+        for l in self.labels.iter().flatten() {
+            is_target[*l] = true;
+        }
         for i in 0..self.items.len().saturating_sub(1) {
             let (Target::Jump(l1), Target::Jump(l2)) =
                 (self.items[i].target, self.items[i + 1].target)
@@ -295,7 +299,7 @@ impl Emitter {
             let next_is_goto = matches!(self.items[i + 1].insn, Insn::Ja { .. });
             let skips_goto = self.labels[l1.0 as usize] == Some(i + 2);
             // Another jump into the `goto` would lose its target.
-            let goto_is_target = self.labels.iter().any(|l| *l == Some(i + 1));
+            let goto_is_target = is_target[i + 1];
             if let (true, true, false, Some(negated)) =
                 (next_is_goto, skips_goto, goto_is_target, cond.negate())
             {
@@ -345,47 +349,92 @@ impl Emitter {
         self.items = kept;
     }
 
-    fn resolve(self) -> Result<Code, EmitError> {
-        let mut slot_of = Vec::with_capacity(self.items.len() + 1);
-        let mut slot = 0;
-        for item in &self.items {
-            slot_of.push(slot);
-            slot += item.insn.slots();
+    /// Slots an item takes once laid out: long jumps (`gotol`, and
+    /// conditional jumps inverted over a `gotol`) are wider.
+    fn width(item: &Item, long: bool) -> usize {
+        match (long, item.insn) {
+            (false, insn) => insn.slots(),
+            (true, Insn::Ja { .. }) => 1,
+            (true, _) => 2,
         }
-        slot_of.push(slot);
-        let mut code = Code::default();
-        for (i, item) in self.items.iter().enumerate() {
-            let mut insn = item.insn;
-            match item.target {
-                Target::None => {}
-                Target::Map(map) => code.map_refs.push((slot_of[i], map)),
-                Target::Jump(label) => {
+    }
+
+    /// Lays out the items: jumps whose offset does not fit 16 bits become
+    /// long. Widening only grows distances, so this reaches a fixed point.
+    fn layout(&self) -> Result<(Vec<bool>, Vec<usize>), EmitError> {
+        let mut long = vec![false; self.items.len()];
+        loop {
+            let mut slot_of = Vec::with_capacity(self.items.len() + 1);
+            let mut slot = 0;
+            for (i, item) in self.items.iter().enumerate() {
+                slot_of.push(slot);
+                slot += Self::width(item, long[i]);
+            }
+            slot_of.push(slot);
+            let mut changed = false;
+            for (i, item) in self.items.iter().enumerate() {
+                if let (false, Target::Jump(label)) = (long[i], item.target) {
                     let to = slot_of[self.bound(label)?] as i64;
-                    let delta = to - slot_of[i + 1] as i64;
-                    let off = i16::try_from(delta).map_err(|_| EmitError::JumpTooFar(delta))?;
-                    insn = match insn {
-                        Insn::Ja { .. } => Insn::Ja { off },
-                        Insn::Jmp {
-                            width,
-                            cond,
-                            dst,
-                            src,
-                            ..
-                        } => Insn::Jmp {
-                            width,
-                            cond,
-                            dst,
-                            src,
-                            off,
-                        },
-                        other => other,
-                    };
+                    if i16::try_from(to - slot_of[i + 1] as i64).is_err() {
+                        if matches!(item.insn, Insn::Jmp { cond: JmpCond::Set, .. }) {
+                            // `jset` has no negation to jump over a `gotol`.
+                            return Err(EmitError::JumpTooFar(to - slot_of[i + 1] as i64));
+                        }
+                        long[i] = true;
+                        changed = true;
+                    }
                 }
             }
+            if !changed {
+                return Ok((long, slot_of));
+            }
+        }
+    }
+
+    fn resolve(self) -> Result<Code, EmitError> {
+        let (long, slot_of) = self.layout()?;
+        let mut code = Code::default();
+        for (i, item) in self.items.iter().enumerate() {
             if let Some(loc) = item.loc {
                 code.lines.push((slot_of[i], loc));
             }
-            code.insns.push(insn);
+            let insn = item.insn;
+            match item.target {
+                Target::None => code.insns.push(insn),
+                Target::Map(map) => {
+                    code.map_refs.push((slot_of[i], map));
+                    code.insns.push(insn);
+                }
+                Target::Jump(label) => {
+                    let to = slot_of[self.bound(label)?] as i64;
+                    let delta = to - slot_of[i + 1] as i64;
+                    let far = |delta: i64| i32::try_from(delta).map_err(|_| EmitError::JumpTooFar(delta));
+                    match (insn, long[i]) {
+                        (Insn::Ja { .. }, false) => code.insns.push(Insn::Ja { off: delta as i16 }),
+                        (Insn::Ja { .. }, true) => code.insns.push(Insn::JaLong { imm: far(delta)? }),
+                        (Insn::Jmp { width, cond, dst, src, .. }, false) => code.insns.push(Insn::Jmp {
+                            width,
+                            cond,
+                            dst,
+                            src,
+                            off: delta as i16,
+                        }),
+                        (Insn::Jmp { width, cond, dst, src, .. }, true) => {
+                            // `if !cond goto +1; gotol target`.
+                            let negated = cond.negate().ok_or(EmitError::JumpTooFar(delta))?;
+                            code.insns.push(Insn::Jmp {
+                                width,
+                                cond: negated,
+                                dst,
+                                src,
+                                off: 1,
+                            });
+                            code.insns.push(Insn::JaLong { imm: far(delta)? });
+                        }
+                        (other, _) => code.insns.push(other),
+                    }
+                }
+            }
         }
         Ok(code)
     }
@@ -470,6 +519,35 @@ mod tests {
         let l = e.label();
         e.goto(l);
         assert_eq!(e.finish(), Err(EmitError::UnboundLabel(0)));
+    }
+
+    #[test]
+    fn far_jumps_become_gotol() {
+        let mut e = Emitter::new();
+        let far = e.label();
+        let back = e.label();
+        e.bind(back);
+        e.jump_if(JmpCond::Eq, Reg::R1, Operand::Imm(0), far);
+        for _ in 0..40_000 {
+            e.mov_imm(Reg::R0, 1);
+        }
+        e.jump_if(JmpCond::Eq, Reg::R2, Operand::Imm(0), back);
+        e.bind(far);
+        e.emit(Insn::Exit);
+        let code = e.finish().unwrap();
+        // `if r1 != 0 goto +1; gotol far` ... `if r2 != 0 goto +1; gotol back`.
+        let not_zero = |dst| Insn::Jmp {
+            width: Width::W64,
+            cond: JmpCond::Ne,
+            dst,
+            src: Operand::Imm(0),
+            off: 1,
+        };
+        assert_eq!(code.insns[0], not_zero(Reg::R1));
+        assert_eq!(code.insns[1], Insn::JaLong { imm: 40_002 });
+        assert_eq!(code.insns[40_002], not_zero(Reg::R2));
+        assert_eq!(code.insns[40_003], Insn::JaLong { imm: -40_004 });
+        assert_eq!(code.insns.len(), 40_005);
     }
 
     #[test]

@@ -39,6 +39,7 @@ use palisade_verifier::object::write::{
     FunctionSpec, MapSpec, ObjectSpec, RelocSpec, SectionSpec, WriteError,
 };
 use palisade_verifier::object::SourceLoc;
+use crate::span::LineIndex;
 use std::sync::Arc;
 
 /// The section of tc programs (aya 0.14 only knows `classifier`).
@@ -95,17 +96,32 @@ pub struct Source<'a> {
     pub text: &'a str,
 }
 
-impl Source<'_> {
+/// Line lookups over a [`Source`], built once per compilation (policies
+/// can have tens of thousands of lines).
+struct SourceIndex<'a> {
+    text: &'a str,
+    index: LineIndex,
+    /// The text of each line, trimmed, shared by every line-table row.
+    lines: Vec<Arc<str>>,
+}
+
+impl<'a> SourceIndex<'a> {
+    fn new(text: &'a str) -> SourceIndex<'a> {
+        SourceIndex {
+            text,
+            index: LineIndex::new(text),
+            lines: text.lines().map(|l| Arc::from(l.trim_end())).collect(),
+        }
+    }
+
     /// 1-based column of a byte offset.
     fn column(&self, offset: u32) -> u32 {
-        let offset = (offset as usize).min(self.text.len());
-        let line_start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        self.text[line_start..offset].chars().count() as u32 + 1
+        self.index.line_col(self.text, offset).column
     }
 
     /// The text of a 1-based line.
-    fn line_text(&self, line: u32) -> Option<&str> {
-        self.text.lines().nth(line.checked_sub(1)? as usize)
+    fn line_text(&self, line: u32) -> Option<Arc<str>> {
+        self.lines.get(line.checked_sub(1)? as usize).cloned()
     }
 }
 
@@ -122,7 +138,8 @@ pub fn compile(checked: &Checked, source: &Source<'_>) -> Result<Compiled, Codeg
         .iter()
         .any(|p| p.filter().is_some_and(lower::filter_logs));
     let plan = MapPlan::new(checked, &counting, logging);
-    let column = |span: crate::span::Span| source.column(span.start);
+    let index = SourceIndex::new(source.text);
+    let column = |span: crate::span::Span| index.column(span.start);
     let mut programs = Vec::new();
     for (index, program) in checked.programs.iter().enumerate() {
         match &program.kind {
@@ -174,7 +191,7 @@ pub fn compile(checked: &Checked, source: &Source<'_>) -> Result<Compiled, Codeg
             }
         }
     }
-    let spec = object_spec(checked, source, &plan, &programs);
+    let spec = object_spec(checked, source.path, &index, &plan, &programs);
     Ok(Compiled {
         programs,
         maps: plan,
@@ -217,11 +234,12 @@ fn c_identifier(name: &str) -> String {
 /// contents, source lines, metadata.
 fn object_spec(
     checked: &Checked,
-    source: &Source<'_>,
+    path: &str,
+    index: &SourceIndex<'_>,
     plan: &MapPlan,
     programs: &[CompiledProgram],
 ) -> ObjectSpec {
-    let file: Arc<str> = Arc::from(source.path);
+    let file: Arc<str> = Arc::from(path);
     let mut sections: Vec<SectionSpec> = Vec::new();
     for section in [SECTION_TC, SECTION_XDP, SECTION_CONNECT4, SECTION_CONNECT6] {
         let functions: Vec<FunctionSpec> = programs
@@ -252,7 +270,7 @@ fn object_spec(
                                 file: file.clone(),
                                 line: loc.line,
                                 column: loc.column,
-                                text: source.line_text(loc.line).map(|t| Arc::from(t.trim_end())),
+                                text: index.line_text(loc.line),
                             },
                         )
                     })
@@ -287,7 +305,7 @@ fn object_spec(
         externs: Vec::new(),
         notes: vec![(
             metadata::SECTION.to_string(),
-            metadata::render(checked, source.path, plan, programs),
+            metadata::render(checked, path, plan, programs),
         )],
     }
 }
