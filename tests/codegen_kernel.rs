@@ -184,9 +184,6 @@ fn counters_count_what_the_reference_counts() {
     let Some(kernel) = support::kernel("counters_count_what_the_reference_counts") else {
         return;
     };
-    use palisade_compiler::codegen::lower::filter_counts;
-    use palisade_compiler::eval;
-    use palisade_runtime::kernel::possible_cpus;
     let mut rng = Rng::new(11);
     for sample in [
         "database.pol",
@@ -197,20 +194,6 @@ fn counters_count_what_the_reference_counts() {
         let source =
             std::fs::read_to_string(support::repo_root().join("samples").join(sample)).unwrap();
         let checked = check(&source).unwrap();
-        let compiled = compile(
-            &checked,
-            &Source {
-                path: sample,
-                text: &source,
-            },
-        )
-        .unwrap();
-        let loaded = load(
-            &kernel,
-            &compiled.to_elf().unwrap(),
-            &LoadOptions::default(),
-        )
-        .unwrap();
         let mut frames: Vec<Vec<u8>> = checked
             .tests
             .iter()
@@ -218,68 +201,107 @@ fn counters_count_what_the_reference_counts() {
             .map(|e| wire::build_frame(&e.packet))
             .collect();
         frames.extend((0..400).map(|_| gen::frame(&mut rng)));
-        for program in &checked.programs {
-            let (Some(filter), Some(hook)) = (program.filter(), hook_of(program)) else {
+        check_counters(&kernel, sample, &source, &frames);
+    }
+    // Long policies decide through rule tables, whose counters come from
+    // the table's action word.
+    for n in 0..4 {
+        let source = gen::long_policy_source(&mut rng);
+        let frames: Vec<Vec<u8>> = (0..300).map(|_| gen::frame(&mut rng)).collect();
+        check_counters(&kernel, &format!("long policy {n}"), &source, &frames);
+    }
+}
+
+/// Runs `frames` through every filter of `source` and compares every
+/// counter slot with what the reference counts.
+fn check_counters(kernel: &dyn Bpf, sample: &str, source: &str, frames: &[Vec<u8>]) {
+    use palisade_compiler::codegen::lower::filter_counts;
+    use palisade_compiler::eval;
+    use palisade_runtime::kernel::possible_cpus;
+    let checked = check(source).unwrap_or_else(|| panic!("{sample} does not check"));
+    let compiled = compile(
+        &checked,
+        &Source {
+            path: "c.pol",
+            text: source,
+        },
+    )
+    .unwrap();
+    let loaded = load(kernel, &compiled.to_elf().unwrap(), &LoadOptions::default()).unwrap();
+    for program in &checked.programs {
+        let (Some(filter), Some(hook)) = (program.filter(), hook_of(program)) else {
+            continue;
+        };
+        let Some(map_index) = compiled.maps.counters(&program.name) else {
+            continue;
+        };
+        let function = &compiled
+            .programs
+            .iter()
+            .find(|p| p.name == program.name)
+            .unwrap()
+            .function;
+        let prog = loaded.program(function).unwrap();
+        let mut want = vec![(0u64, 0u64); filter.rules.len() + 2];
+        for frame in frames {
+            if frame.len() < MIN_FRAME || (hook == FilterHook::Tc && !skb_test_run_accepts(frame)) {
                 continue;
-            };
-            let Some(map_index) = compiled.maps.counters(&program.name) else {
-                continue;
-            };
-            let function = &compiled
-                .programs
-                .iter()
-                .find(|p| p.name == program.name)
-                .unwrap()
-                .function;
-            let prog = loaded.program(function).unwrap();
-            let mut want = vec![(0u64, 0u64); filter.rules.len() + 2];
-            for frame in &frames {
-                if frame.len() < MIN_FRAME
-                    || (hook == FilterHook::Tc && !skb_test_run_accepts(frame))
-                {
-                    continue;
-                }
-                run_packet(&kernel, prog, frame, 1).unwrap();
-                let counted = match wire::parse_frame(frame, None) {
-                    wire::Frame::NotIp => None,
-                    wire::Frame::Malformed => {
-                        filter_counts(filter).then_some(filter.rules.len() + 1)
-                    }
-                    wire::Frame::Ip(p) => {
-                        let o = eval::evaluate(&checked, filter, &p);
-                        let slot = match o.decided_by {
-                            eval::Decider::Rule(r) => r.0 as usize,
-                            eval::Decider::Default => filter.rules.len(),
-                        };
-                        o.count.then_some(slot)
-                    }
-                };
-                if let Some(slot) = counted {
-                    want[slot].0 += 1;
-                    want[slot].1 += frame.len() as u64;
-                }
             }
-            let map = loaded.map(&compiled.maps.maps[map_index].name).unwrap();
-            let cpus = possible_cpus();
-            for (slot, expected) in want.iter().enumerate() {
-                let value = kernel
-                    .map_lookup(&map.fd, &(slot as u32).to_le_bytes(), 16 * cpus)
-                    .unwrap()
-                    .expect("array slots exist");
-                let (mut packets, mut bytes) = (0u64, 0u64);
-                for cpu in value.chunks(16) {
-                    packets += u64::from_le_bytes(cpu[..8].try_into().unwrap());
-                    bytes += u64::from_le_bytes(cpu[8..16].try_into().unwrap());
+            run_packet(kernel, prog, frame, 1).unwrap();
+            let counted = match wire::parse_frame(frame, None) {
+                wire::Frame::NotIp => None,
+                wire::Frame::Malformed => filter_counts(filter).then_some(filter.rules.len() + 1),
+                wire::Frame::Ip(p) => {
+                    let o = eval::evaluate(&checked, filter, &p);
+                    let slot = match o.decided_by {
+                        eval::Decider::Rule(r) => r.0 as usize,
+                        eval::Decider::Default => filter.rules.len(),
+                    };
+                    o.count.then_some(slot)
                 }
-                assert_eq!(
-                    (packets, bytes),
-                    *expected,
-                    "{sample}: `{}` counter slot {slot}",
-                    program.name
-                );
+            };
+            if let Some(slot) = counted {
+                want[slot].0 += 1;
+                want[slot].1 += frame.len() as u64;
             }
         }
+        let map = loaded.map(&compiled.maps.maps[map_index].name).unwrap();
+        let cpus = possible_cpus();
+        for (slot, expected) in want.iter().enumerate() {
+            let value = kernel
+                .map_lookup(&map.fd, &(slot as u32).to_le_bytes(), 16 * cpus)
+                .unwrap()
+                .expect("array slots exist");
+            let (mut packets, mut bytes) = (0u64, 0u64);
+            for cpu in value.chunks(16) {
+                packets += u64::from_le_bytes(cpu[..8].try_into().unwrap());
+                bytes += u64::from_le_bytes(cpu[8..16].try_into().unwrap());
+            }
+            assert_eq!(
+                (packets, bytes),
+                *expected,
+                "{sample}: `{}` counter slot {slot}",
+                program.name
+            );
+        }
     }
+}
+
+/// Long random policies (rule tables) agree with the reference in the
+/// kernel too.
+#[test]
+fn long_policies_with_rule_tables_agree_in_the_kernel() {
+    let Some(kernel) = support::kernel("long_policies_with_rule_tables_agree_in_the_kernel") else {
+        return;
+    };
+    let mut rng = Rng::new(support::env_count("PALISADE_SEED", 0x5eed) ^ 0x4242);
+    let mut compared = 0;
+    for _ in 0..support::env_count("PALISADE_DIFF_LONG_POLICIES", 12) {
+        let source = gen::long_policy_source(&mut rng);
+        let frames: Vec<Vec<u8>> = (0..300).map(|_| gen::frame(&mut rng)).collect();
+        compared += differential(&kernel, &source, &frames);
+    }
+    eprintln!("{compared} frames of long policies compared in the kernel");
 }
 
 /// `log` rules, logging defaults and audit mode send one 48-byte event per
@@ -293,14 +315,30 @@ fn log_events_carry_the_decision_and_the_packet() {
     use palisade_compiler::eval;
     use palisade_runtime::sys::ringbuf::RingBuf;
     let mut rng = Rng::new(23);
-    for sample in [
+    let mut sources: Vec<(String, String)> = [
         "database.pol",
         "namespace-default-deny.pol",
         "web-tier.pol",
         "dns-egress.pol",
-    ] {
-        let source =
-            std::fs::read_to_string(support::repo_root().join("samples").join(sample)).unwrap();
+    ]
+    .into_iter()
+    .map(|s| {
+        (
+            s.to_string(),
+            std::fs::read_to_string(support::repo_root().join("samples").join(s)).unwrap(),
+        )
+    })
+    .collect();
+    // Long policies log through rule tables.
+    for n in 0..3 {
+        sources.push((
+            format!("long policy {n}"),
+            gen::long_policy_source(&mut rng),
+        ));
+    }
+    for (sample, source) in &sources {
+        let sample = sample.as_str();
+        let source = source.as_str();
         let checked = check(&source).unwrap();
         let compiled = compile(
             &checked,

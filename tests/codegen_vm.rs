@@ -91,6 +91,49 @@ fn random_policies_agree_with_the_reference_in_the_vm() {
     );
 }
 
+/// Long policies, whose chains become rule tables (hash-map classifiers),
+/// agree with the reference too.
+#[test]
+fn long_policies_with_rule_tables_agree_with_the_reference_in_the_vm() {
+    let policies = support::env_count("PALISADE_VM_LONG_POLICIES", 60);
+    let mut rng = Rng::new(support::env_count("PALISADE_SEED", 0x5eed) ^ 0x1234);
+    let (mut compared, mut tables) = (0, 0);
+    for _ in 0..policies {
+        let source = gen::long_policy_source(&mut rng);
+        let checked = palisade_compiler::check_source(&source)
+            .checked
+            .unwrap_or_else(|| panic!("long policy does not check:\n{source}"));
+        let compiled = compile(
+            &checked,
+            &Source {
+                path: "long.pol",
+                text: &source,
+            },
+        )
+        .unwrap();
+        tables += compiled
+            .maps
+            .maps
+            .iter()
+            .filter(|m| {
+                matches!(
+                    m.role,
+                    palisade_compiler::codegen::maps::MapRole::RuleTable { .. }
+                )
+            })
+            .count();
+        let frames: Vec<Vec<u8>> = (0..400).map(|_| gen::frame(&mut rng)).collect();
+        compared += differential(&source, &checked, &frames);
+    }
+    eprintln!(
+        "{compared} frames through {tables} rule tables compared with the reference in the VM"
+    );
+    assert!(
+        tables >= policies as usize,
+        "most long policies should use rule tables ({tables})"
+    );
+}
+
 /// Every sample's expectations, in the VM: filters by frame, services by
 /// running the connect program on the socket address.
 #[test]
@@ -174,5 +217,57 @@ fn services(source: &str, checked: &Checked) {
                 );
             }
         }
+    }
+}
+
+/// A 1,000-rule policy (one rule shape): every rule decides its own
+/// packet, through the rule table, with the rule's verdict and counter.
+#[test]
+fn every_rule_of_a_long_policy_decides_its_packet() {
+    let mut source = String::from("policy big on ingress {\n  apply to namespace \"ns\"\n");
+    for i in 0..1000u32 {
+        let verdict = if i % 3 == 0 { "deny" } else { "allow" };
+        source += &format!(
+            "  {verdict} tcp from 10.{}.{}.0/24 to port {}\n",
+            i / 256,
+            i % 256,
+            1000 + i
+        );
+    }
+    source += "  default deny\n}\n";
+    let checked = palisade_compiler::check_source(&source).checked.unwrap();
+    let compiled = compile(
+        &checked,
+        &Source {
+            path: "big.pol",
+            text: &source,
+        },
+    )
+    .unwrap();
+    let function = &compiled.programs[0];
+    assert!(
+        function.code.insns.len() < 1000,
+        "a table, not 1,000 compares: {}",
+        function.code.insns.len()
+    );
+    let mut object = load_all(&compiled.to_elf().unwrap(), VmConfig::default()).unwrap();
+    let id = object.find(&function.function).unwrap().id;
+    let filter = checked.programs[0].filter().unwrap();
+    for i in 0..1000u32 {
+        let text = format!(
+            "tcp 10.{}.{}.9:40000 -> 10.9.9.9:{}",
+            i / 256,
+            i % 256,
+            1000 + i
+        );
+        let packet = eval::parse_packet(&text).unwrap();
+        let frame = wire::build_frame(&packet);
+        let want = expected_return(&checked, filter, FilterHook::Tc, &frame);
+        assert_eq!(want.outcome, Some(i), "{text} is decided by rule {i}");
+        let got = object
+            .vm
+            .run_packet_on(id, PacketHook::Tc, &mut Frame::new(frame))
+            .unwrap();
+        assert_eq!(got.r0 as u32, want.code, "{text}");
     }
 }

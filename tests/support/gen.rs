@@ -274,6 +274,133 @@ pub fn policy_source(rng: &mut Rng) -> String {
     s
 }
 
+/// A random `.pol` file with one long policy or guard (48 to 200 rules of
+/// inline lists, with a few named-set rules among them), so that codegen
+/// moves rules into rule tables.
+pub fn long_policy_source(rng: &mut Rng) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "set a0 = {{ {} }}",
+        (0..3).map(|_| any_cidr(rng)).collect::<Vec<_>>().join(", ")
+    );
+    let _ = writeln!(s, "set p0 = {{ 22, 8080 }}");
+    let guard = rng.chance(30);
+    let (allow, deny) = if guard {
+        ("pass", "drop")
+    } else {
+        ("allow", "deny")
+    };
+    if guard {
+        let _ = writeln!(s, "guard g on xdp {{");
+    } else {
+        let audit = if rng.chance(15) { " audit" } else { "" };
+        let _ = writeln!(
+            s,
+            "policy p on ingress{audit} {{\n  apply to namespace \"ns\""
+        );
+    }
+    // Few rule shapes, as in real long policies: one prefix length per
+    // family for most rules, a second one now and then.
+    let v4_lens = [*rng.pick(&[16u8, 24, 32]); 9]
+        .into_iter()
+        .chain([*rng.pick(&[8u8, 29])])
+        .collect::<Vec<_>>();
+    let v6_lens = [*rng.pick(&[48u8, 64, 128]); 9]
+        .into_iter()
+        .chain([*rng.pick(&[32u8, 120])])
+        .collect::<Vec<_>>();
+    let net = |rng: &mut Rng, fam: Fam| -> String {
+        let v4_family = match fam {
+            Fam::V4 => true,
+            Fam::V6 => false,
+            Fam::Both => rng.chance(50),
+        };
+        if v4_family {
+            let len = *rng.pick(&v4_lens);
+            let a = u32::from_be_bytes(v4(rng)) & (u32::MAX << (32 - len));
+            format!("{}/{len}", v4_text(a.to_be_bytes()))
+        } else {
+            let len = *rng.pick(&v6_lens);
+            let a = u128::from_be_bytes(v6(rng)) & (u128::MAX << (128 - len));
+            format!("{}/{len}", v6_text(a.to_be_bytes()))
+        }
+    };
+    let list = |rng: &mut Rng, fam: Fam| -> String {
+        match fam {
+            Fam::Both => format!("{{ {}, {} }}", net(rng, Fam::V4), net(rng, Fam::V6)),
+            _ if rng.chance(30) => format!("{{ {}, {} }}", net(rng, fam), net(rng, fam)),
+            _ => net(rng, fam),
+        }
+    };
+    let n = 100 + rng.below(200);
+    for _ in 0..n {
+        let verdict = if rng.chance(50) { allow } else { deny };
+        let proto = *rng.pick(&["tcp", "tcp", "tcp", "udp", "udp", "icmp", "icmpv6", ""]);
+        let fam = match proto {
+            "icmp" => Fam::V4,
+            "icmpv6" => Fam::V6,
+            _ => *rng.pick(&[Fam::V4, Fam::V6, Fam::Both]),
+        };
+        let mut line = format!("  {verdict}");
+        if !proto.is_empty() {
+            line += &format!(" {proto}");
+        }
+        if proto.starts_with("icmp") && rng.chance(70) {
+            line += &format!(" type {}", *rng.pick(&["0", "3", "8", "128", "135"]));
+            if rng.chance(30) {
+                line += &format!(" code {}", rng.below(2));
+            }
+        }
+        let mut sides = 0;
+        if rng.chance(5) {
+            line += " from a0";
+            sides += 1;
+        } else {
+            // Every rule names a source: a rule without conditions would
+            // end its chains early.
+            line += &format!(" from {}", list(rng, fam));
+            sides += 1;
+        }
+        if rng.chance(20) {
+            line += &format!(" to {}", list(rng, fam));
+            sides += 1;
+        }
+        if matches!(proto, "tcp" | "udp") && rng.chance(75) {
+            // The port belongs to the last endpoint written.
+            let ports = if rng.chance(7) {
+                "p0".to_string()
+            } else if rng.chance(10) {
+                port_list(rng)
+            } else if rng.chance(20) {
+                let lo = *rng.pick(PORTS);
+                format!(
+                    "{{ {lo}..{}, {} }}",
+                    lo + rng.below(16) as u16,
+                    rng.pick(PORTS)
+                )
+            } else {
+                rng.pick(PORTS).to_string()
+            };
+            line += &if sides == 0 {
+                format!(" to port {ports}")
+            } else {
+                format!(" port {ports}")
+            };
+        }
+        if rng.chance(10) {
+            line += " count";
+        }
+        if rng.chance(5) {
+            line += " log";
+        }
+        let _ = writeln!(s, "{line}");
+    }
+    let default = if rng.chance(50) { allow } else { deny };
+    let _ = writeln!(s, "  default {default} count\n}}");
+    s
+}
+
 /// A random Ethernet frame (see the module doc).
 pub fn frame(rng: &mut Rng) -> Vec<u8> {
     let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1];

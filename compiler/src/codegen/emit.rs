@@ -376,7 +376,13 @@ impl Emitter {
                 if let (false, Target::Jump(label)) = (long[i], item.target) {
                     let to = slot_of[self.bound(label)?] as i64;
                     if i16::try_from(to - slot_of[i + 1] as i64).is_err() {
-                        if matches!(item.insn, Insn::Jmp { cond: JmpCond::Set, .. }) {
+                        if matches!(
+                            item.insn,
+                            Insn::Jmp {
+                                cond: JmpCond::Set,
+                                ..
+                            }
+                        ) {
                             // `jset` has no negation to jump over a `gotol`.
                             return Err(EmitError::JumpTooFar(to - slot_of[i + 1] as i64));
                         }
@@ -408,18 +414,39 @@ impl Emitter {
                 Target::Jump(label) => {
                     let to = slot_of[self.bound(label)?] as i64;
                     let delta = to - slot_of[i + 1] as i64;
-                    let far = |delta: i64| i32::try_from(delta).map_err(|_| EmitError::JumpTooFar(delta));
+                    let far =
+                        |delta: i64| i32::try_from(delta).map_err(|_| EmitError::JumpTooFar(delta));
                     match (insn, long[i]) {
                         (Insn::Ja { .. }, false) => code.insns.push(Insn::Ja { off: delta as i16 }),
-                        (Insn::Ja { .. }, true) => code.insns.push(Insn::JaLong { imm: far(delta)? }),
-                        (Insn::Jmp { width, cond, dst, src, .. }, false) => code.insns.push(Insn::Jmp {
+                        (Insn::Ja { .. }, true) => {
+                            code.insns.push(Insn::JaLong { imm: far(delta)? })
+                        }
+                        (
+                            Insn::Jmp {
+                                width,
+                                cond,
+                                dst,
+                                src,
+                                ..
+                            },
+                            false,
+                        ) => code.insns.push(Insn::Jmp {
                             width,
                             cond,
                             dst,
                             src,
                             off: delta as i16,
                         }),
-                        (Insn::Jmp { width, cond, dst, src, .. }, true) => {
+                        (
+                            Insn::Jmp {
+                                width,
+                                cond,
+                                dst,
+                                src,
+                                ..
+                            },
+                            true,
+                        ) => {
                             // `if !cond goto +1; gotol target`.
                             let negated = cond.negate().ok_or(EmitError::JumpTooFar(delta))?;
                             code.insns.push(Insn::Jmp {

@@ -11,6 +11,7 @@ use super::emit::{alu64, Emitter, Label, Loc};
 use super::frame::{self, event, slot, Ctx, Dispatch, Exits, Needs};
 use super::ir::*;
 use super::maps::{MapPlan, EVENT_SIZE};
+use super::table;
 use crate::model::{Cidr4, Cidr6, Family, PortRange};
 use palisade_verifier::isa::{AluOp, EndianOp, Insn, JmpCond, Operand, Reg, Size, Width};
 
@@ -69,8 +70,8 @@ pub fn emit_filter(v: &Validated<'_>, plan: &MapPlan, program_index: u32) -> Emi
         len: ir.counts(),
         key4_src: uses(Family::V4, &set_on(Side::Src)),
         key4_dst: uses(Family::V4, &set_on(Side::Dst)),
-        key6_src: ir.logs() || uses(Family::V6, &v6_on(Side::Src)),
-        key6_dst: ir.logs() || uses(Family::V6, &v6_on(Side::Dst)),
+        key6_src: ir.logs() || uses(Family::V6, &v6_on(Side::Src)) || table_reads(ir, Side::Src),
+        key6_dst: ir.logs() || uses(Family::V6, &v6_on(Side::Dst)) || table_reads(ir, Side::Dst),
         event: ir.logs(),
         zero_key: uses(Family::V4, &|t| matches!(t, Test::PortSet { .. }))
             || uses(Family::V6, &|t| matches!(t, Test::PortSet { .. })),
@@ -151,10 +152,25 @@ impl Gen<'_> {
     }
 
     fn chain(&mut self, chain: &Chain) {
+        let decide_table = self.e.label();
+        if let Some(table) = &chain.table {
+            self.table_lookups(chain.family, table);
+        }
         for rule in &chain.rules {
             let next = self.e.label();
             let o = &self.ir.outcomes[rule.outcome.0 as usize];
             self.e.at(Some(loc(o.line, o.column)));
+            if chain.table.is_some() {
+                // A table rule before this one already matched.
+                self.e.load(Size::W, R1, FP, slot::TABLE_BEST);
+                self.e.jump_if_w(
+                    Width::W32,
+                    JmpCond::Lt,
+                    R1,
+                    Operand::Imm(rule.outcome.0 as i32),
+                    decide_table,
+                );
+            }
             for test in &rule.tests {
                 self.test(chain.family, test, next);
             }
@@ -164,7 +180,151 @@ impl Gen<'_> {
         let d = self.ir.default_outcome();
         let o = &self.ir.outcomes[d.0 as usize];
         self.e.at(Some(loc(o.line, o.column)));
+        if chain.table.is_some() {
+            self.e.bind(decide_table);
+            let default = self.e.label();
+            self.e.load(Size::W, R1, FP, slot::TABLE_BEST);
+            self.e
+                .jump_if_w(Width::W32, JmpCond::Eq, R1, Operand::Imm(-1), default);
+            self.table_decision(chain.family);
+            self.e.bind(default);
+        }
         self.decide(d, chain.family);
+    }
+
+    /// One hash lookup per tuple; the smallest outcome found goes to
+    /// `TABLE_BEST`, its action word to `TABLE_ACTION`.
+    fn table_lookups(&mut self, family: Family, table: &RuleTable) {
+        let key = slot::TABLE_KEY;
+        let (addr_bytes, src_at, dst_at, ports_at) = match family {
+            Family::V4 => (4, 4, 8, 12),
+            Family::V6 => (16, 4, 20, 36),
+        };
+        self.e.store_imm(Size::W, FP, slot::TABLE_BEST, -1);
+        for (id, tuple) in table.tuples.iter().enumerate() {
+            let skip = self.e.label();
+            // Packets without ports (or ICMP fields) cannot match exact ones.
+            if tuple.sport {
+                self.e
+                    .jump_if(JmpCond::Gt, Reg::R6, Operand::Imm(0xffff), skip);
+            }
+            if tuple.dport {
+                self.e
+                    .jump_if(JmpCond::Gt, Reg::R7, Operand::Imm(0xffff), skip);
+            }
+            self.e.store_imm(Size::W, FP, key, id as i32);
+            for (len, side, at) in [
+                (tuple.src_len, Side::Src, src_at),
+                (tuple.dst_len, Side::Dst, dst_at),
+            ] {
+                self.masked_address(family, side, len, key + at, addr_bytes);
+            }
+            for (on, reg, at) in [
+                (tuple.sport, Reg::R6, ports_at),
+                (tuple.dport, Reg::R7, ports_at + 2),
+            ] {
+                if on {
+                    self.e.store(Size::H, FP, key + at, reg);
+                } else {
+                    self.e.store_imm(Size::H, FP, key + at, 0);
+                }
+            }
+            self.lookup(table.map, key);
+            self.e.jump_if(JmpCond::Eq, R0, Operand::Imm(0), skip);
+            self.e.load(Size::W, R1, R0, 0);
+            self.e.load(Size::W, R2, FP, slot::TABLE_BEST);
+            self.e
+                .jump_if_w(Width::W32, JmpCond::Ge, R1, Operand::Reg(R2), skip);
+            self.e.store(Size::W, FP, slot::TABLE_BEST, R1);
+            self.e.load(Size::W, R1, R0, 4);
+            self.e.store(Size::W, FP, slot::TABLE_ACTION, R1);
+            self.e.bind(skip);
+        }
+    }
+
+    /// Writes the address on `side`, masked to `len` bits (zero when the
+    /// tuple does not constrain it), at stack offset `at`.
+    fn masked_address(&mut self, family: Family, side: Side, len: Option<u8>, at: i16, bytes: i16) {
+        let Some(len) = len else {
+            for word in 0..bytes / 4 {
+                self.e.store_imm(Size::W, FP, at + 4 * word, 0);
+            }
+            return;
+        };
+        let mut bits = u32::from(len);
+        for word in 0..bytes / 4 {
+            let take = bits.min(32);
+            bits -= take;
+            if take == 0 {
+                self.e.store_imm(Size::W, FP, at + 4 * word, 0);
+                continue;
+            }
+            match family {
+                Family::V4 => self.e.emit(Insn::Alu {
+                    width: Width::W32,
+                    op: AluOp::Mov,
+                    dst: R1,
+                    src: Operand::Reg(if side == Side::Src { Reg::R8 } else { Reg::R9 }),
+                }),
+                Family::V6 => {
+                    let from = if side == Side::Src {
+                        slot::KEY6_SRC
+                    } else {
+                        slot::KEY6_DST
+                    };
+                    self.e.load(Size::W, R1, FP, from + 4 + 4 * word);
+                }
+            }
+            if take < 32 {
+                let mask = u32::MAX << (32 - take);
+                self.e.alu32(
+                    AluOp::And,
+                    R1,
+                    Operand::Imm(i32::from_le_bytes(mask.to_be_bytes())),
+                );
+            }
+            self.e.store(Size::W, FP, at + 4 * word, R1);
+        }
+    }
+
+    /// Decides by the table's action word: count, log, return.
+    fn table_decision(&mut self, family: Family) {
+        let counts = self.ir.outcomes.iter().any(|o| o.count);
+        let logs = self.ir.outcomes.iter().any(|o| o.log);
+        if counts {
+            if let Some(map) = self.plan.counters(&self.ir.name) {
+                let skip = self.e.label();
+                self.e.load(Size::W, R1, FP, slot::TABLE_ACTION);
+                self.e
+                    .alu(AluOp::And, R1, Operand::Imm(table::action::COUNT as i32));
+                self.e.jump_if(JmpCond::Eq, R1, Operand::Imm(0), skip);
+                self.count(map, Value::Stack(slot::TABLE_BEST));
+                self.e.bind(skip);
+            }
+        }
+        if logs {
+            if let Some(map) = self.plan.events() {
+                let skip = self.e.label();
+                self.e.load(Size::W, R1, FP, slot::TABLE_ACTION);
+                self.e
+                    .alu(AluOp::And, R1, Operand::Imm(table::action::LOG as i32));
+                self.e.jump_if(JmpCond::Eq, R1, Operand::Imm(0), skip);
+                self.log(
+                    map,
+                    Value::Stack(slot::TABLE_BEST),
+                    Value::StackBit(slot::TABLE_ACTION, table::action::BLOCKS_BIT),
+                    family,
+                );
+                self.e.bind(skip);
+            }
+        }
+        self.e.load(Size::W, R0, FP, slot::TABLE_ACTION);
+        self.e.alu(
+            AluOp::And,
+            R0,
+            Operand::Imm(table::action::CODE_MASK as i32),
+        );
+        self.e.emit(Insn::Exit);
     }
 
     /// Jumps to an outcome, or inlines it when it is only `r0 = K; exit`.
@@ -204,12 +364,17 @@ impl Gen<'_> {
             }
             if o.count {
                 if let Some(map) = self.plan.counters(&self.ir.name) {
-                    self.count(map, id);
+                    self.count(map, Value::Imm(id.0 as i32));
                 }
             }
             if o.log {
                 if let Some(map) = self.plan.events() {
-                    self.log(map, id, &o, family);
+                    self.log(
+                        map,
+                        Value::Imm(id.0 as i32),
+                        Value::Imm(i32::from(o.blocks)),
+                        family,
+                    );
                 }
             }
             self.e.mov_imm(R0, i64::from(self.return_code(&o)));
@@ -217,10 +382,10 @@ impl Gen<'_> {
         }
     }
 
-    fn count(&mut self, map: usize, id: OutcomeId) {
+    /// Adds the packet to counter slot `slot` (an outcome id).
+    fn count(&mut self, map: usize, slot_value: Value) {
         let skip = self.e.label();
-        self.e
-            .store_imm(Size::W, FP, slot::COUNTER_KEY, id.0 as i32);
+        self.put(Size::W, slot::COUNTER_KEY, slot_value);
         self.lookup(map, slot::COUNTER_KEY);
         self.e.jump_if(JmpCond::Eq, R0, Operand::Imm(0), skip);
         self.e.load(Size::DW, R1, R0, 0);
@@ -233,16 +398,31 @@ impl Gen<'_> {
         self.e.bind(skip);
     }
 
+    /// Stores `value` at stack offset `at`.
+    fn put(&mut self, size: Size, at: i16, value: Value) {
+        match value {
+            Value::Imm(v) => self.e.store_imm(size, FP, at, v),
+            Value::Stack(from) => {
+                self.e.load(Size::W, R1, FP, from);
+                self.e.store(size, FP, at, R1);
+            }
+            Value::StackBit(from, bit) => {
+                self.e.load(Size::W, R1, FP, from);
+                self.e.alu(AluOp::Rsh, R1, Operand::Imm(i32::from(bit)));
+                self.e.alu(AluOp::And, R1, Operand::Imm(1));
+                self.e.store(size, FP, at, R1);
+            }
+        }
+    }
+
     /// Sends the 48-byte event (layout in [`frame::event`]); the protocol
     /// byte was stored while parsing.
-    fn log(&mut self, map: usize, id: OutcomeId, o: &Outcome, family: Family) {
+    fn log(&mut self, map: usize, outcome: Value, blocks: Value, family: Family) {
         let ev = slot::EVENT;
         self.e
             .store_imm(Size::W, FP, ev + event::PROGRAM, self.program_index as i32);
-        self.e
-            .store_imm(Size::W, FP, ev + event::OUTCOME, id.0 as i32);
-        self.e
-            .store_imm(Size::B, FP, ev + event::VERDICT, i32::from(o.blocks));
+        self.put(Size::W, ev + event::OUTCOME, outcome);
+        self.put(Size::B, ev + event::VERDICT, blocks);
         self.e
             .store_imm(Size::B, FP, ev + event::FLAGS, i32::from(self.ir.audit));
         self.e.store(Size::H, FP, ev + event::SPORT, Reg::R6);
@@ -441,6 +621,26 @@ impl Gen<'_> {
         }
         self.e.bind(ok);
     }
+}
+
+/// Whether an IPv6 rule table keys on the address of `side`.
+fn table_reads(ir: &FilterIr, side: Side) -> bool {
+    ir.chains_of(Family::V6)
+        .filter_map(|c| c.table.as_ref())
+        .flat_map(|t| &t.tuples)
+        .any(|t| match side {
+            Side::Src => t.src_len.is_some(),
+            Side::Dst => t.dst_len.is_some(),
+        })
+}
+
+/// A value written into the stack: a constant, a `u32` read from another
+/// slot, or one bit of such a `u32`.
+#[derive(Clone, Copy, Debug)]
+enum Value {
+    Imm(i32),
+    Stack(i16),
+    StackBit(i16, u8),
 }
 
 fn family_index(family: Family) -> usize {

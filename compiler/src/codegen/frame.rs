@@ -42,6 +42,12 @@ pub mod slot {
     pub const ZERO_KEY: i16 = -80;
     /// The 48-byte `log` event.
     pub const EVENT: i16 = -128;
+    /// A rule-table key (up to 40 bytes, see `super::super::table`).
+    pub const TABLE_KEY: i16 = -176;
+    /// `u32` smallest outcome a rule table found (`u32::MAX`: none).
+    pub const TABLE_BEST: i16 = -180;
+    /// `u32` action word of that outcome.
+    pub const TABLE_ACTION: i16 = -184;
 }
 
 /// Offsets inside the `log` event.

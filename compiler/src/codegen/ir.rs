@@ -25,6 +25,11 @@
 //!    the verdict for malformed packets. Counter slots are outcome ids.
 //! 5. **Inline lists are non-empty, sorted and disjoint**; named sets are
 //!    referenced by map index and never inlined (they can change live).
+//! 6. **Rule tables.** A chain's [`RuleTable`] holds only rule outcomes, none
+//!    of which also appears among the chain's compare rules; its keys
+//!    only name tuples it lists, and no key appears twice (the smallest
+//!    outcome is kept). A packet is decided by the smallest outcome among
+//!    the table's matching keys and the first matching compare rule.
 
 use crate::model::{Cidr4, Cidr6, Family, PortRange, Protocol};
 use std::fmt;
@@ -123,7 +128,50 @@ pub struct IrRule {
 pub struct Chain {
     pub family: Family,
     pub protocol: ProtoClass,
+    /// Rules moved into a hash-map classifier (see [`RuleTable`]).
+    pub table: Option<RuleTable>,
+    /// The rules tested by compare code, in source order (with a table:
+    /// the rules that could not move into it).
     pub rules: Vec<IrRule>,
+}
+
+/// A rule classifier for chains with many rules (tuple-space search): the
+/// rules' exact keys grouped by *tuple* (which fields they constrain, and
+/// the prefix length of each address), all in one hash map. A packet looks
+/// up one key per tuple and keeps the smallest outcome found; that equals
+/// the first rule (of the table) that matches, so the chain's decision is
+/// the smaller of it and the first matching compare rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleTable {
+    /// The hash map (index into the map plan).
+    pub map: usize,
+    pub tuples: Vec<Tuple>,
+    /// Map contents, for the object's initial entries.
+    pub entries: Vec<TableEntry>,
+}
+
+/// Which fields a group of table keys constrains. A field not constrained
+/// is zero in the key. Ports are the transport ports, or the ICMP type
+/// (`sport`) and code (`dport`) in ICMP chains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Tuple {
+    pub src_len: Option<u8>,
+    pub dst_len: Option<u8>,
+    pub sport: bool,
+    pub dport: bool,
+}
+
+/// One key of a rule table and the rule it stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableEntry {
+    /// Index into [`RuleTable::tuples`].
+    pub tuple: u32,
+    /// Network with host bits cleared (IPv4 in the first four bytes).
+    pub src: [u8; 16],
+    pub dst: [u8; 16],
+    pub sport: u16,
+    pub dport: u16,
+    pub outcome: OutcomeId,
 }
 
 /// A lowered policy or guard.
@@ -237,6 +285,23 @@ pub fn validate(ir: &FilterIr) -> Result<Validated<'_>, IrError> {
 }
 
 fn check_chain(ir: &FilterIr, chain: &Chain) -> Result<(), String> {
+    if let Some(table) = &chain.table {
+        let mut keys = std::collections::BTreeSet::new();
+        for e in &table.entries {
+            if e.tuple as usize >= table.tuples.len() || e.outcome.0 >= ir.rule_count {
+                return Err(format!("table entry {e:?} is out of range"));
+            }
+            if chain.rules.iter().any(|r| r.outcome == e.outcome) {
+                return Err(format!(
+                    "{} is both in the table and a compare rule",
+                    e.outcome
+                ));
+            }
+            if !keys.insert((e.tuple, e.src, e.dst, e.sport, e.dport)) {
+                return Err(format!("table key of {} appears twice", e.outcome));
+            }
+        }
+    }
     let mut last: Option<OutcomeId> = None;
     let proto = match chain.protocol {
         ProtoClass::Exact(p) => Some(p),

@@ -97,6 +97,7 @@ pub fn lower_filter(
             chains.push(Chain {
                 family,
                 protocol,
+                table: None,
                 rules,
             });
         }

@@ -49,12 +49,29 @@ pub const ADDR_SET_CAPACITY: u32 = 65536;
 /// What a map is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MapRole {
-    AddrSet { set: SetId, family: Family },
-    PortSet { set: SetId },
-    Counters { program: String },
+    AddrSet {
+        set: SetId,
+        family: Family,
+    },
+    PortSet {
+        set: SetId,
+    },
+    Counters {
+        program: String,
+    },
     Events,
-    ServiceVips { program: String },
-    ServiceBackends { program: String },
+    ServiceVips {
+        program: String,
+    },
+    ServiceBackends {
+        program: String,
+    },
+    /// A chain's rule table (see `super::table`), with its entries.
+    RuleTable {
+        program: String,
+        chain: usize,
+        entries: Vec<(Vec<u8>, Vec<u8>)>,
+    },
 }
 
 /// One map of the object.
@@ -75,6 +92,8 @@ pub struct MapDecl {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct MapPlan {
     pub maps: Vec<MapDecl>,
+    /// Kernel names in use.
+    names: Names,
 }
 
 impl MapPlan {
@@ -161,7 +180,7 @@ impl MapPlan {
         }
         if logging {
             plan.maps.push(MapDecl {
-                name: "palisade_events".to_string(),
+                name: names.unique("palisade_events", ""),
                 role: MapRole::Events,
                 map_type: map_type::RINGBUF,
                 key_size: 0,
@@ -170,7 +189,16 @@ impl MapPlan {
                 flags: 0,
             });
         }
+        plan.names = names;
         plan
+    }
+
+    /// Adds a map named `base` + `suffix` (made unique and short enough)
+    /// and returns its index.
+    pub fn push(&mut self, base: &str, suffix: &str, mut decl: MapDecl) -> usize {
+        decl.name = self.names.unique(base, suffix);
+        self.maps.push(decl);
+        self.maps.len() - 1
     }
 
     fn find(&self, role: &MapRole) -> Option<usize> {
@@ -226,7 +254,7 @@ pub const BACKEND_SIZE: u32 = 20;
 pub const MAX_NAME: usize = 15;
 
 /// Chooses unique kernel names.
-#[derive(Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Names {
     used: Vec<String>,
 }

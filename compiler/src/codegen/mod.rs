@@ -29,9 +29,11 @@ pub mod lower;
 pub mod maps;
 pub mod metadata;
 pub mod service;
+pub mod table;
 pub mod wire;
 
 use crate::model::{Checked, Family, ProgramKind, SetContents};
+use crate::span::LineIndex;
 use emit::{Code, EmitError, Loc};
 use ir::{FilterHook, IrError};
 use maps::MapPlan;
@@ -39,7 +41,6 @@ use palisade_verifier::object::write::{
     FunctionSpec, MapSpec, ObjectSpec, RelocSpec, SectionSpec, WriteError,
 };
 use palisade_verifier::object::SourceLoc;
-use crate::span::LineIndex;
 use std::sync::Arc;
 
 /// The section of tc programs (aya 0.14 only knows `classifier`).
@@ -137,37 +138,24 @@ pub fn compile(checked: &Checked, source: &Source<'_>) -> Result<Compiled, Codeg
         .programs
         .iter()
         .any(|p| p.filter().is_some_and(lower::filter_logs));
-    let plan = MapPlan::new(checked, &counting, logging);
+    let mut plan = MapPlan::new(checked, &counting, logging);
     let index = SourceIndex::new(source.text);
     let column = |span: crate::span::Span| index.column(span.start);
     let mut programs = Vec::new();
     for (index, program) in checked.programs.iter().enumerate() {
         match &program.kind {
-            ProgramKind::Policy(p) => {
-                let ir = lower::lower_filter(
-                    &plan,
-                    &column,
-                    &program.name,
-                    program.line,
-                    FilterHook::Tc,
-                    &p.filter,
-                );
+            ProgramKind::Policy(_) | ProgramKind::Guard(_) => {
+                let (hook, section) = match program.kind {
+                    ProgramKind::Guard(_) => (FilterHook::Xdp, SECTION_XDP),
+                    _ => (FilterHook::Tc, SECTION_TC),
+                };
+                let filter = program.filter().expect("policies and guards are filters");
+                let mut ir =
+                    lower::lower_filter(&plan, &column, &program.name, program.line, hook, filter);
+                table::tabulate(&mut ir, &mut plan, hook.verdicts());
                 let v = ir::validate(&ir)?;
                 let e = filter::emit_filter(&v, &plan, index as u32);
-                programs.push(finish(&program.name, program.name.clone(), SECTION_TC, e)?);
-            }
-            ProgramKind::Guard(g) => {
-                let ir = lower::lower_filter(
-                    &plan,
-                    &column,
-                    &program.name,
-                    program.line,
-                    FilterHook::Xdp,
-                    &g.filter,
-                );
-                let v = ir::validate(&ir)?;
-                let e = filter::emit_filter(&v, &plan, index as u32);
-                programs.push(finish(&program.name, program.name.clone(), SECTION_XDP, e)?);
+                programs.push(finish(&program.name, program.name.clone(), section, e)?);
             }
             ProgramKind::Service(_) => {
                 let vips = plan
@@ -352,6 +340,7 @@ fn initial_entries(checked: &Checked, map: &maps::MapDecl) -> Vec<(Vec<u8>, Vec<
                 tables.backends
             }
         }
+        maps::MapRole::RuleTable { entries, .. } => entries.clone(),
         maps::MapRole::Counters { .. } | maps::MapRole::Events => Vec::new(),
     }
 }
