@@ -71,11 +71,7 @@ fn function_of(compiled: &Compiled, program: &Program, e: &Expectation) -> Optio
                 .find(|p| p.function == name)
                 .map(|p| p.function.clone())
         }
-        _ => compiled
-            .programs
-            .iter()
-            .find(|p| p.name == program.name)
-            .map(|p| p.function.clone()),
+        _ => compiled.function(&program.name).map(str::to_string),
     }
 }
 

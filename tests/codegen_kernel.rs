@@ -50,13 +50,8 @@ fn differential(
         let (Some(filter), Some(hook)) = (program.filter(), hook_of(program)) else {
             continue;
         };
-        let function = compiled
-            .programs
-            .iter()
-            .find(|p| p.name == program.name)
-            .map(|p| p.function.clone())
-            .expect("compiled");
-        let prog = loaded.program(&function).expect("loaded");
+        let function = compiled.function(&program.name).expect("compiled");
+        let prog = loaded.program(function).expect("loaded");
         for frame in frames {
             if frame.len() < MIN_FRAME || (hook == FilterHook::Tc && !skb_test_run_accepts(frame)) {
                 // The kernel refuses these test runs (EINVAL). The same
@@ -143,13 +138,7 @@ fn samples_agree_with_their_expectations_in_the_kernel() {
         }
         let source = std::fs::read_to_string(&path).unwrap();
         let checked = check(&source).expect("samples check");
-        let mut frames: Vec<Vec<u8>> = checked
-            .tests
-            .iter()
-            .flat_map(|t| &t.expects)
-            .map(|e| wire::build_frame(&e.packet))
-            .collect();
-        frames.extend((0..300).map(|_| gen::frame(&mut rng)));
+        let frames = gen::sample_frames(&checked, &mut rng, 300);
         differential(&kernel, &source, &frames);
     }
 }
@@ -194,13 +183,7 @@ fn counters_count_what_the_reference_counts() {
         let source =
             std::fs::read_to_string(support::repo_root().join("samples").join(sample)).unwrap();
         let checked = check(&source).unwrap();
-        let mut frames: Vec<Vec<u8>> = checked
-            .tests
-            .iter()
-            .flat_map(|t| &t.expects)
-            .map(|e| wire::build_frame(&e.packet))
-            .collect();
-        frames.extend((0..400).map(|_| gen::frame(&mut rng)));
+        let frames = gen::sample_frames(&checked, &mut rng, 400);
         check_counters(&kernel, sample, &source, &frames);
     }
     // Long policies decide through rule tables, whose counters come from
@@ -235,12 +218,7 @@ fn check_counters(kernel: &dyn Bpf, sample: &str, source: &str, frames: &[Vec<u8
         let Some(map_index) = compiled.maps.counters(&program.name) else {
             continue;
         };
-        let function = &compiled
-            .programs
-            .iter()
-            .find(|p| p.name == program.name)
-            .unwrap()
-            .function;
+        let function = compiled.function(&program.name).expect("compiled");
         let prog = loaded.program(function).unwrap();
         let mut want = vec![(0u64, 0u64); filter.rules.len() + 2];
         for frame in frames {
@@ -339,12 +317,12 @@ fn log_events_carry_the_decision_and_the_packet() {
     for (sample, source) in &sources {
         let sample = sample.as_str();
         let source = source.as_str();
-        let checked = check(&source).unwrap();
+        let checked = check(source).unwrap();
         let compiled = compile(
             &checked,
             &Source {
                 path: sample,
-                text: &source,
+                text: source,
             },
         )
         .unwrap();
@@ -357,24 +335,13 @@ fn log_events_carry_the_decision_and_the_packet() {
         let events_map = loaded.map("palisade_events").expect("the sample logs");
         let mut ring = RingBuf::new(&events_map.fd, events_map.max_entries as usize)
             .expect("mmap ring buffer");
-        let mut frames: Vec<Vec<u8>> = checked
-            .tests
-            .iter()
-            .flat_map(|t| &t.expects)
-            .map(|e| wire::build_frame(&e.packet))
-            .collect();
-        frames.extend((0..300).map(|_| gen::frame(&mut rng)));
+        let frames = gen::sample_frames(&checked, &mut rng, 300);
         let mut logged = 0;
         for (index, program) in checked.programs.iter().enumerate() {
             let (Some(filter), Some(hook)) = (program.filter(), hook_of(program)) else {
                 continue;
             };
-            let function = &compiled
-                .programs
-                .iter()
-                .find(|p| p.name == program.name)
-                .unwrap()
-                .function;
+            let function = compiled.function(&program.name).expect("compiled");
             let prog = loaded.program(function).unwrap();
             for frame in &frames {
                 if frame.len() < MIN_FRAME

@@ -40,12 +40,7 @@ fn differential(source: &str, checked: &Checked, frames: &[Vec<u8>]) -> usize {
         let (Some(filter), Some(hook)) = (program.filter(), hook_of(program)) else {
             continue;
         };
-        let function = &compiled
-            .programs
-            .iter()
-            .find(|p| p.name == program.name)
-            .unwrap()
-            .function;
+        let function = compiled.function(&program.name).expect("compiled");
         let id = object.find(function).expect("program in the VM").id;
         for frame in frames {
             let want = expected_return(checked, filter, hook, frame);
@@ -146,13 +141,7 @@ fn samples_agree_with_their_expectations_in_the_vm() {
         }
         let source = std::fs::read_to_string(&path).unwrap();
         let checked = palisade_compiler::check_source(&source).checked.unwrap();
-        let mut frames: Vec<Vec<u8>> = checked
-            .tests
-            .iter()
-            .flat_map(|t| &t.expects)
-            .map(|e| wire::build_frame(&e.packet))
-            .collect();
-        frames.extend((0..300).map(|_| gen::frame(&mut rng)));
+        let frames = gen::sample_frames(&checked, &mut rng, 300);
         differential(&source, &checked, &frames);
         services(&source, &checked);
     }

@@ -523,3 +523,20 @@ fn port_pick(rng: &mut Rng) -> u16 {
         rng.below(65536) as u16
     }
 }
+
+/// Frames for a checked file: one per `expect` line (built from its
+/// packet), then `random` random frames.
+pub fn sample_frames(
+    checked: &palisade_compiler::model::Checked,
+    rng: &mut Rng,
+    random: usize,
+) -> Vec<Vec<u8>> {
+    let mut frames: Vec<Vec<u8>> = checked
+        .tests
+        .iter()
+        .flat_map(|t| &t.expects)
+        .map(|e| palisade_compiler::codegen::wire::build_frame(&e.packet))
+        .collect();
+    frames.extend((0..random).map(|_| frame(rng)));
+    frames
+}

@@ -133,7 +133,7 @@ fn run(prog: &Program) -> Report {
     verify_program(prog, &Platform::linux(), &Options::kernel_privileged())
 }
 
-fn kernel_verifier(dir: &PathBuf) -> Tally {
+fn kernel_verifier(dir: &std::path::Path) -> Tally {
     let mut tally = Tally::default();
     let text = std::fs::read_to_string(dir.join("kernel-verifier/verifier_tests.jsonl"))
         .expect("read verifier_tests.jsonl");

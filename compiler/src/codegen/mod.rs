@@ -84,6 +84,15 @@ pub struct Compiled {
 }
 
 impl Compiled {
+    /// The function (symbol) of the program called `name` (a service's
+    /// first, its connect4 program).
+    pub fn function(&self, name: &str) -> Option<&str> {
+        self.programs
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.function.as_str())
+    }
+
     /// The ELF bytes of the object.
     pub fn to_elf(&self) -> Result<Vec<u8>, CodegenError> {
         Ok(palisade_verifier::object::write::write_object(&self.spec)?)

@@ -4,7 +4,9 @@
 //! everything by default). Descriptors are small increasing integers and
 //! their closing is recorded too, so tests can check that nothing leaks.
 
-use super::{Bpf, Fd, MapCreate, ProgLoad, ProgLoadOutcome, SysError, TestRun, TestRunOutcome};
+use super::{
+    Bpf, Fd, MapCreate, ProgInfo, ProgLoad, ProgLoadOutcome, SysError, TestRun, TestRunOutcome,
+};
 use std::sync::{Arc, Mutex};
 
 /// One recorded call.
@@ -37,6 +39,7 @@ pub enum Call {
         attach_type: u32,
     },
     Close(i32),
+    ProgInfo(i32),
 }
 
 type Answer = dyn Fn(&ProgLoad) -> Result<(), (i32, String)> + Send + Sync;
@@ -166,6 +169,12 @@ impl Bpf for FakeBpf {
             attach_type,
         });
         Ok(())
+    }
+
+    /// The fake verifies and runs nothing: every count is 0.
+    fn prog_info(&self, prog: &Fd) -> Result<ProgInfo, SysError> {
+        self.record(Call::ProgInfo(prog.raw()));
+        Ok(ProgInfo::default())
     }
 
     fn prog_load(&self, req: &ProgLoad) -> ProgLoadOutcome {

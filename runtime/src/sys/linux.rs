@@ -4,7 +4,9 @@
 //! command reads (the kernel accepts a shorter struct and zero-fills the
 //! rest). Field offsets are fixed by the UAPI and checked by a unit test.
 
-use super::{Bpf, Fd, MapCreate, ProgLoad, ProgLoadOutcome, SysError, TestRun, TestRunOutcome};
+use super::{
+    Bpf, Fd, MapCreate, ProgInfo, ProgLoad, ProgLoadOutcome, SysError, TestRun, TestRunOutcome,
+};
 use std::sync::Arc;
 
 const BPF_MAP_CREATE: i64 = 0;
@@ -14,6 +16,7 @@ const BPF_PROG_LOAD: i64 = 5;
 const BPF_PROG_ATTACH: i64 = 8;
 const BPF_PROG_DETACH: i64 = 9;
 const BPF_PROG_TEST_RUN: i64 = 10;
+const BPF_OBJ_GET_INFO_BY_FD: i64 = 15;
 const BPF_F_ALLOW_MULTI: u32 = 2;
 
 #[repr(C)]
@@ -47,6 +50,35 @@ struct TestRunAttr {
     batch_size: u32,
     /// Explicit tail padding: the kernel rejects non-zero bytes past the
     /// fields it knows.
+    _pad: u32,
+}
+
+/// `attr.info` of `BPF_OBJ_GET_INFO_BY_FD`.
+#[repr(C)]
+#[derive(Default)]
+struct InfoAttr {
+    bpf_fd: u32,
+    info_len: u32,
+    info: u64,
+}
+
+/// The prefix of `struct bpf_prog_info` up to `verified_insns` (the
+/// kernel fills at most `info_len` bytes; the pointer fields stay 0, so
+/// it copies no arrays).
+#[repr(C)]
+#[derive(Default)]
+struct ProgInfoRaw {
+    prog_type: u32,
+    id: u32,
+    tag: [u8; 8],
+    jited_prog_len: u32,
+    xlated_prog_len: u32,
+    /// Pointer and count fields Palisade leaves at 0.
+    _unused: [u64; 21],
+    run_time_ns: u64,
+    run_cnt: u64,
+    recursion_misses: u64,
+    verified_insns: u32,
     _pad: u32,
 }
 
@@ -293,6 +325,26 @@ impl Bpf for Kernel {
             })
     }
 
+    fn prog_info(&self, prog: &Fd) -> Result<ProgInfo, SysError> {
+        let mut info = ProgInfoRaw::default();
+        let mut attr = InfoAttr {
+            bpf_fd: prog.raw() as u32,
+            info_len: std::mem::size_of::<ProgInfoRaw>() as u32,
+            info: &mut info as *mut ProgInfoRaw as u64,
+        };
+        Kernel::call(BPF_OBJ_GET_INFO_BY_FD, &mut attr).map_err(|errno| SysError {
+            command: "BPF_OBJ_GET_INFO_BY_FD",
+            errno,
+        })?;
+        Ok(ProgInfo {
+            xlated_len: info.xlated_prog_len,
+            jited_len: info.jited_prog_len,
+            verified_insns: info.verified_insns,
+            run_time_ns: info.run_time_ns,
+            run_cnt: info.run_cnt,
+        })
+    }
+
     fn prog_load(&self, req: &ProgLoad) -> ProgLoadOutcome {
         let mut license: Vec<u8> = req.license.bytes().filter(|b| *b != 0).collect();
         license.push(0);
@@ -352,6 +404,13 @@ mod tests {
         assert_eq!(offset_of!(TestRunAttr, ctx_in), 48);
         assert_eq!(offset_of!(TestRunAttr, batch_size), 72);
         assert_eq!(size_of::<TestRunAttr>(), 80);
+        // struct bpf_prog_info, as in linux/bpf.h.
+        assert_eq!(offset_of!(ProgInfoRaw, jited_prog_len), 16);
+        assert_eq!(offset_of!(ProgInfoRaw, xlated_prog_len), 20);
+        assert_eq!(offset_of!(ProgInfoRaw, run_time_ns), 192);
+        assert_eq!(offset_of!(ProgInfoRaw, run_cnt), 200);
+        assert_eq!(offset_of!(ProgInfoRaw, verified_insns), 216);
+        assert_eq!(offset_of!(InfoAttr, info), 8);
     }
 
     #[test]

@@ -130,6 +130,24 @@ pub struct TestRunOutcome {
     pub data_out: Vec<u8>,
 }
 
+/// What `BPF_OBJ_GET_INFO_BY_FD` tells about a loaded program (the fields
+/// Palisade reads).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ProgInfo {
+    /// Bytes of the program after the kernel's rewrites (8 per
+    /// instruction).
+    pub xlated_len: u32,
+    /// Bytes of JIT-compiled machine code (0 when not JIT-compiled).
+    pub jited_len: u32,
+    /// Instructions the kernel verifier processed to accept the program
+    /// (its complexity measure, limited to 1,000,000).
+    pub verified_insns: u32,
+    /// Total run time and number of runs, counted while
+    /// `kernel.bpf_stats_enabled` is on.
+    pub run_time_ns: u64,
+    pub run_cnt: u64,
+}
+
 /// The BPF commands Palisade uses.
 pub trait Bpf {
     /// `BPF_MAP_CREATE`.
@@ -158,4 +176,6 @@ pub trait Bpf {
     fn prog_attach(&self, prog: &Fd, target: i32, attach_type: u32) -> Result<(), SysError>;
     /// `BPF_PROG_DETACH` of `prog` from `target`.
     fn prog_detach(&self, prog: &Fd, target: i32, attach_type: u32) -> Result<(), SysError>;
+    /// `BPF_OBJ_GET_INFO_BY_FD` of a program.
+    fn prog_info(&self, prog: &Fd) -> Result<ProgInfo, SysError>;
 }

@@ -64,10 +64,46 @@ fn operand(o: &Operand) -> Option<Reg> {
     }
 }
 
+/// A short list of assertions, kept inline (no allocation per
+/// instruction).
+#[derive(Clone, Copy, Debug)]
+pub struct Assertions {
+    items: [Assertion; 6],
+    len: usize,
+}
+
+impl Assertions {
+    fn new() -> Assertions {
+        Assertions {
+            items: [Assertion::LdAbs; 6],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, a: Assertion) {
+        if self.len < self.items.len() {
+            self.items[self.len] = a;
+            self.len += 1;
+        }
+    }
+
+    /// The assertions, in order.
+    pub fn as_slice(&self) -> &[Assertion] {
+        &self.items[..self.len]
+    }
+}
+
+impl std::ops::Deref for Assertions {
+    type Target = [Assertion];
+    fn deref(&self) -> &[Assertion] {
+        self.as_slice()
+    }
+}
+
 /// The preconditions of `insn`, in the order Linux checks them.
-pub fn of(insn: &Insn) -> Vec<Assertion> {
+pub fn of(insn: &Insn) -> Assertions {
     use Assertion::*;
-    let mut a = Vec::with_capacity(4);
+    let mut a = Assertions::new();
     match *insn {
         Insn::Alu {
             width,

@@ -288,9 +288,13 @@ fn mark_prune_points(cfg: &mut Cfg) {
                     cfg.prune_point[t] = true;
                 }
             }
-            Insn::Call(_) => {
+            Insn::Call(target) => {
                 if idx + 1 < cfg.insns.len() {
                     cfg.prune_point[idx + 1] = true;
+                }
+                // A bpf_loop call is reached again after each callback.
+                if target == CallTarget::Helper(181) {
+                    cfg.prune_point[idx] = true;
                 }
             }
             _ => {}

@@ -120,6 +120,7 @@ pub fn program_from_test(test: &Json, insns: Option<&[Json]>) -> Result<Program,
                 name: format!("func{off}"),
                 global: false,
                 returns_void: false,
+                params: None,
             });
             prog.has_btf = true;
         }

@@ -68,6 +68,33 @@ struct Path {
     written_regs: Vec<u16>,
 }
 
+/// Rounds of a run-time-bounded loop explored exactly before widening.
+const WIDEN_AFTER: usize = 8;
+
+/// Widens every scalar of `new` (registers and spills) that differs from
+/// the same place in `old` ([`Lattice::widen`]): bounds that moved go to
+/// their extremes.
+fn widen_scalars(old: &State, new: &mut State) {
+    use super::domain::types::Kind;
+    use super::domain::Lattice;
+    if old.frames.len() != new.frames.len() {
+        return;
+    }
+    for (of, nf) in old.frames.iter().zip(new.frames.iter_mut()) {
+        for (o, n) in of.regs.iter().zip(nf.regs.iter_mut()) {
+            if o.kind == Kind::Scalar && n.kind == Kind::Scalar && o.var != n.var {
+                n.var = o.var.widen(&n.var);
+                n.id = 0;
+                n.off = 0;
+            }
+        }
+        let olds: Vec<_> = of.stack.slots().to_vec();
+        for (spi, slot) in olds.iter().enumerate() {
+            nf.stack.widen_spill(spi, slot);
+        }
+    }
+}
+
 /// Marks register `r` of frame `f` as read by a descendant of `parent`.
 fn mark_reg_read(cps: &mut [Checkpoint], mut parent: Option<u32>, f: usize, r: u16) {
     let bit = 1u16 << r;
@@ -108,7 +135,14 @@ pub struct Stop {
 }
 
 /// Explores the program; `Ok` when every path is safe.
-pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
+/// Explores from instruction `entry` in state `start` (the program entry,
+/// or a global function verified on its own).
+pub fn explore(
+    env: &mut Env<'_>,
+    stats: &mut Stats,
+    entry: usize,
+    start: State,
+) -> Result<(), Stop> {
     let n = env.cfg.insns.len();
     let limits = env.platform.limits;
     let allow_uninit = env.options.allow_uninit_stack;
@@ -116,8 +150,8 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
     let mut at: Vec<Vec<u32>> = vec![Vec::new(); n];
     let mut visits: Vec<u32> = vec![0; n];
     let mut pending: Vec<Path> = vec![Path {
-        state: State::entry(),
-        idx: 0,
+        state: start,
+        idx: entry,
         parent: None,
         written: vec![0],
         written_regs: vec![0],
@@ -137,6 +171,8 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
                 let mut in_loop = false;
                 let mut pruned_by = None;
                 let may_goto = matches!(env.cfg.insns[idx], crate::isa::Insn::MayGoto { .. });
+                let loop_call = env.cfg.insns[idx]
+                    == crate::isa::Insn::Call(crate::isa::CallTarget::Helper(181));
                 for &c in &at[idx] {
                     let cp = &cps[c as usize];
                     if cp.branches > 0 {
@@ -157,6 +193,23 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
                             // adds no behaviour (the loop invariant holds).
                             pruned_by = Some(c);
                             break;
+                        }
+                        if loop_call {
+                            // Another round of a bpf_loop callback that
+                            // adds nothing new: the loop has converged (the
+                            // helper bounds the number of rounds).
+                            if prune::covers(
+                                env.cfg,
+                                &cp.state,
+                                &path.state,
+                                idx,
+                                allow_uninit,
+                                None,
+                            ) {
+                                pruned_by = Some(c);
+                                break;
+                            }
+                            continue;
                         }
                         if prune::same(env.cfg, &cp.state, &path.state, idx, allow_uninit) {
                             return Err(Stop {
@@ -181,65 +234,28 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
                         break;
                     }
                 }
-                if pruned_by.is_none()
-                    && std::env::var("PDBG2")
-                        .ok()
-                        .and_then(|v| v.parse::<usize>().ok())
-                        == Some(env.slot(idx))
-                    && stats.pruned < 400000
-                {
-                    static N: std::sync::atomic::AtomicUsize =
-                        std::sync::atomic::AtomicUsize::new(0);
-                    if N.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 4 {
-                        let show = |st: &State, rr: u16, sr: u64| {
-                            let regs: Vec<String> = (0..11)
-                                .filter(|r| rr & (1 << r) != 0)
-                                .map(|r| format!("r{}={}", r, st.cur().regs[r]))
-                                .collect();
-                            format!(
-                                "{} || {}",
-                                regs.join(" "),
-                                st.cur()
-                                    .stack
-                                    .slots()
-                                    .iter()
-                                    .enumerate()
-                                    .filter(|(i, _)| sr & (1u64 << i) != 0)
-                                    .map(|(i, sl)| format!(
-                                        "[{}:{:?}{}]",
-                                        i,
-                                        sl.bytes,
-                                        if sl.spilled().is_some() {
-                                            sl.spill.to_string()
-                                        } else {
-                                            String::new()
-                                        }
-                                    ))
-                                    .collect::<Vec<_>>()
-                                    .join("")
-                            )
-                        };
-                        for &c in at[idx].iter().take(3) {
-                            let cp = &cps[c as usize];
-                            if cp.branches == 0 {
-                                eprintln!("OLD {}", show(&cp.state, cp.read_regs[0], cp.read[0]));
-                                eprintln!("NEW {}", show(&path.state, cp.read_regs[0], cp.read[0]));
-                            }
-                        }
-                        eprintln!("----");
-                    }
-                }
+                let since = stats.processed_insns - last_cp_insns;
+                let add = !in_loop || since >= 100 || may_goto || loop_call;
                 if let Some(c) = pruned_by {
                     cps[c as usize].hits += 1;
-                } else {
+                } else if add {
                     // States that keep failing to cover anything are
                     // dropped from the search list (the kernel does the
-                    // same): it keeps long loops fast.
+                    // same): it keeps long loops fast. A miss counts only
+                    // when a new state replaces it as a candidate.
                     let list = &mut at[idx];
                     list.retain(|&c| {
                         let cp = &mut cps[c as usize];
                         cp.misses += 1;
-                        cp.misses <= cp.hits * 3 + 3
+                        let n = if cp.branches > 0 { 64 } else { 3 };
+                        let keep = cp.misses <= cp.hits * n + n;
+                        if !keep {
+                            // Only the bookkeeping (parent, branches, read
+                            // marks) is still needed: free the state.
+                            cp.state.frames = Vec::new();
+                            cp.state.refs = Vec::new();
+                        }
+                        keep
                     });
                 }
                 if let Some(c) = pruned_by {
@@ -256,27 +272,45 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
                         )
                     };
                     for (f, mask) in reads.iter().enumerate() {
-                        let fresh = mask & !path.written.get(f).copied().unwrap_or(0);
-                        for spi in 0..64 {
-                            if fresh & (1u64 << spi) != 0 {
-                                mark_read(&mut cps, path.parent, f, spi);
-                            }
+                        let mut fresh = mask & !path.written.get(f).copied().unwrap_or(0);
+                        while fresh != 0 {
+                            let spi = fresh.trailing_zeros() as usize;
+                            fresh &= fresh - 1;
+                            mark_read(&mut cps, path.parent, f, spi);
                         }
                     }
                     for (f, mask) in reg_reads.iter().enumerate() {
-                        let fresh = mask & !path.written_regs.get(f).copied().unwrap_or(0);
-                        for r in 0..11 {
-                            if fresh & (1u16 << r) != 0 {
-                                mark_reg_read(&mut cps, path.parent, f, r);
-                            }
+                        let mut fresh = mask & !path.written_regs.get(f).copied().unwrap_or(0);
+                        while fresh != 0 {
+                            let r = fresh.trailing_zeros() as u16;
+                            fresh &= fresh - 1;
+                            mark_reg_read(&mut cps, path.parent, f, r);
                         }
                     }
                     stats.pruned += 1;
                     finish(&mut cps, path.parent);
                     break;
                 }
-                let since = stats.processed_insns - last_cp_insns;
-                if !in_loop || since >= 100 || may_goto {
+                if (may_goto || loop_call) && in_loop {
+                    // A loop whose bound the kernel enforces at run time
+                    // (`may_goto`, `bpf_loop`): after a few rounds, widen
+                    // the numbers that keep changing so that the states
+                    // converge.
+                    let rounds = at[idx]
+                        .iter()
+                        .filter(|&&c| cps[c as usize].branches > 0)
+                        .count();
+                    if rounds >= WIDEN_AFTER {
+                        if let Some(&c) = at[idx]
+                            .iter()
+                            .rev()
+                            .find(|&&c| cps[c as usize].branches > 0)
+                        {
+                            widen_scalars(&cps[c as usize].state, &mut path.state);
+                        }
+                    }
+                }
+                if add {
                     let id = cps.len() as u32;
                     let frames = path.state.frames.len();
                     cps.push(Checkpoint {
@@ -299,10 +333,18 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
             stats.processed_insns += 1;
             visits[idx] = visits[idx].saturating_add(1);
             if stats.processed_insns > limits.max_processed_insns {
-                dbg_hist(env, &visits, &at);
+                let kind = budget_error(env, &visits, idx);
+                // An unbounded loop is reported at its back edge, so that
+                // the source line is the loop's.
+                let at = match kind {
+                    ErrorKind::UnboundedLoop { back_edge, .. } => {
+                        env.cfg.idx_of_slot(back_edge as i64).unwrap_or(idx)
+                    }
+                    _ => idx,
+                };
                 return Err(Stop {
-                    idx,
-                    failure: budget_error(env, &visits, idx).into(),
+                    idx: at,
+                    failure: kind.into(),
                 });
             }
             env.stack_reads.clear();
@@ -310,13 +352,19 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
             let depth_before = path.state.frames.len();
             // Registers this instruction reads (helpers and calls: all
             // argument registers; exits: r0) and writes.
-            let (uses, defs) = super::cfg::use_def(&env.cfg.insns[idx]);
-            let top = depth_before - 1;
-            let fresh_uses = uses & !path.written_regs.get(top).copied().unwrap_or(0);
-            for r in 0..11 {
-                if fresh_uses & (1u16 << r) != 0 {
-                    mark_reg_read(&mut cps, path.parent, top, r);
+            let (mut uses, defs) = super::cfg::use_def(&env.cfg.insns[idx]);
+            if let crate::isa::Insn::Call(crate::isa::CallTarget::Helper(id)) = env.cfg.insns[idx] {
+                // A helper reads only the arguments of its prototype.
+                if let Some(p) = env.platform.helper(id) {
+                    uses = ((1u16 << (p.args.len().min(5) + 1)) - 1) & !1;
                 }
+            }
+            let top = depth_before - 1;
+            let mut fresh_uses = uses & !path.written_regs.get(top).copied().unwrap_or(0);
+            while fresh_uses != 0 {
+                let r = fresh_uses.trailing_zeros() as u16;
+                fresh_uses &= fresh_uses - 1;
+                mark_reg_read(&mut cps, path.parent, top, r);
             }
             if let Some(w) = path.written_regs.get_mut(top) {
                 *w |= defs;
@@ -392,17 +440,6 @@ pub fn explore(env: &mut Env<'_>, stats: &mut Stats) -> Result<(), Stop> {
         }
     }
     Ok(())
-}
-
-fn dbg_hist(env: &Env<'_>, visits: &[u32], at: &[Vec<u32>]) {
-    if std::env::var("PDBG").is_err() {
-        return;
-    }
-    let mut v: Vec<(u32, usize)> = visits.iter().enumerate().map(|(i, c)| (*c, i)).collect();
-    v.sort_unstable_by(|a, b| b.cmp(a));
-    for (c, i) in v.iter().take(25) {
-        eprintln!("insn {} visits {} states {}", env.slot(*i), c, at[*i].len());
-    }
 }
 
 /// A path ended: its ancestors have one unfinished path fewer.

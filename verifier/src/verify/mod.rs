@@ -10,8 +10,70 @@
 //!
 //! Entry points: [`verify_program`] for one [`Program`], and
 //! [`verify_object`] for every program of an ELF object. The target kernel
-//! is a [`Platform`] value; [`Options`] choose between the stricter
-//! Palisade profile and the profile of a privileged kernel loader.
+//! is a [`Platform`] value (helper prototypes, context layouts, program
+//! types, limits); [`Options`] choose between the stricter Palisade
+//! profile and the profile of a privileged kernel loader.
+//!
+//! # Properties checked
+//!
+//! * **Structure**: the program is not empty and within the length limit;
+//!   every jump stays inside its function and lands on an instruction (not
+//!   the second slot of an `ld_imm64`); every call targets a function
+//!   start; every function ends with `exit` or an unconditional jump; every
+//!   instruction is reachable; `ld_imm64` forms are ones Linux knows.
+//! * **Termination**: every path ends. Loops are unrolled by the
+//!   exploration and accepted only when it ends; a path that returns to a
+//!   loop header in exactly the state it had is an infinite loop; exceeding
+//!   1,000,000 processed instructions rejects the program, naming the loop
+//!   and its back edge; `may_goto` loops are accepted once an iteration is
+//!   covered by an earlier one (Linux bounds them at run time).
+//! * **Registers**: no register is read before it is written; `r10` is
+//!   never written; the program returns a value in the range its program
+//!   type requires.
+//! * **Arithmetic**: no division or modulo by the constant 0, no shift by
+//!   an out-of-range constant; pointer arithmetic only as Linux allows it
+//!   (see [`transfer::alu`]).
+//! * **Memory**: every load, store and atomic lands inside the object its
+//!   base pointer points to, for every value the offset may take: the
+//!   512-byte stack frame (with alignment, initialised bytes on reads, and
+//!   pointer spills only as whole slots), the context fields the program
+//!   type allows with their access sizes and directions, the packet bytes
+//!   proved present by comparisons with `data_end` (writes only where the
+//!   program type may write), map values of their map's size and access
+//!   rights, helper memory such as ring buffer samples, and the read-only
+//!   socket fields. Maybe-NULL pointers are checked against 0 before use.
+//! * **Calls**: helpers exist, are available to the program type, get
+//!   arguments of the right types (memory arguments readable or writable
+//!   for every size the size argument may take), and maps they accept;
+//!   references (sockets, ring buffer samples) are released exactly once
+//!   and never leak; packet pointers are forgotten after helpers that move
+//!   packet data; bpf-to-bpf calls nest at most 8 frames and the frames'
+//!   stacks fit 512 bytes together; global functions are verified on their
+//!   own from their BTF signatures and called with matching arguments.
+//!
+//! # Not checked (refused, or out of scope)
+//!
+//! * Program types without a modelled context (tracing, LSM, struct_ops,
+//!   extension, flow dissector, sock_ops, sk_reuseport, netfilter, ...)
+//!   are refused as unsupported, as are kfunc calls, helpers whose
+//!   arguments need BTF types (`spin_lock`, timers, dynptrs, kptrs, BTF
+//!   pointers), helpers with callbacks (`bpf_loop`, `for_each_map_elem`),
+//!   arena pointers and load-acquire/store-release.
+//! * Speculative-execution (Spectre) hardening and the rules that only
+//!   apply to unprivileged loaders (pointer leaks into maps or return
+//!   values, pointer comparisons) are not checked: like a loader with
+//!   `CAP_BPF` and `CAP_PERFMON`, Palisade allows them.
+//! * What the program does with legitimately accessible data (its policy
+//!   semantics) is not the verifier's concern; the compiler's reference
+//!   evaluator and the VM check that.
+//!
+//! # Soundness argument
+//!
+//! Each abstract domain over-approximates the concrete values
+//! ([`domain`]); each transfer function over-approximates the effect of
+//! its instruction; a path is cut only when an already completely verified
+//! state covers it ([`prune`]), so every concrete execution is covered by
+//! some explored abstract path, on which every assertion held.
 
 pub mod assertions;
 pub mod cfg;
@@ -20,6 +82,7 @@ pub mod corpus;
 pub mod domain;
 pub mod error;
 pub mod explore;
+pub mod gen;
 pub mod platform;
 pub mod program;
 pub mod prune;
@@ -29,7 +92,7 @@ pub mod transfer;
 pub use error::{ErrorKind, VerifyError};
 pub use platform::prog_type::{AttachType, ProgKind, ProgType};
 pub use platform::Platform;
-pub use program::{FuncInfo, LoadFlags, Program, SourceLine};
+pub use program::{FuncInfo, LoadFlags, Param, Program, SourceLine};
 pub use report::{Report, Verdict};
 
 use crate::isa::Reg;
@@ -119,7 +182,23 @@ pub fn verify_program(prog: &Program, platform: &Platform, options: &Options) ->
         return report;
     }
     let mut env = Env::new(prog, &cfg, platform, options);
-    let result = explore::explore(&mut env, &mut report.stats);
+    let mut result = explore::explore(&mut env, &mut report.stats, 0, State::entry());
+    // Global functions are verified once each, on their own, from their
+    // BTF signatures.
+    let mut done = 0;
+    while result.is_ok() && done < env.globals_called.len() {
+        let func = env.globals_called[done];
+        done += 1;
+        let entry = cfg.funcs[func];
+        env.entry_global = true;
+        result = match transfer::call::global_entry(&mut env, func) {
+            Ok(start) => explore::explore(&mut env, &mut report.stats, entry, start),
+            Err(kind) => Err(explore::Stop {
+                idx: entry,
+                failure: kind.into(),
+            }),
+        };
+    }
     match result {
         Err(stop) => {
             let insn = cfg.insns[stop.idx];

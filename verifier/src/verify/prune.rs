@@ -177,7 +177,7 @@ pub fn covers(
     let mut ids = Ids::default();
     let top = old.frames.len() - 1;
     for (i, (of, nf)) in old.frames.iter().zip(&new.frames).enumerate() {
-        if of.func != nf.func || of.callsite != nf.callsite {
+        if of.func != nf.func || of.callsite != nf.callsite || of.callback != nf.callback {
             return false;
         }
         let pc = if i == top {

@@ -129,8 +129,12 @@ impl Scalar {
     /// they contradict each other.
     pub fn sync(&mut self) -> bool {
         for _ in 0..3 {
+            let before = *self;
             if !self.sync_once() {
                 return false;
+            }
+            if *self == before {
+                break;
             }
         }
         true

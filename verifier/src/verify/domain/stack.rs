@@ -172,6 +172,23 @@ impl Stack {
             .map(|s| &s.spill)
     }
 
+    /// Widens the scalar spilled in slot `spi` against `old`'s spill of the
+    /// same size (see [`Lattice::widen`]).
+    pub fn widen_spill(&mut self, spi: usize, old: &Slot) {
+        let Some(slot) = self.slots.get_mut(spi) else {
+            return;
+        };
+        let (Some((ov, on)), Some((nv, nn))) = (old.spilled(), slot.spilled()) else {
+            return;
+        };
+        if on == nn && ov.kind == Kind::Scalar && nv.kind == Kind::Scalar && ov.var != nv.var {
+            let w = ov.var.widen(&nv.var);
+            slot.spill.var = w;
+            slot.spill.id = 0;
+            slot.spill.off = 0;
+        }
+    }
+
     /// Drops slots that hold nothing, so equal stacks compare equal.
     pub fn trim(&mut self) {
         while self.slots.last() == Some(&Slot::EMPTY) {

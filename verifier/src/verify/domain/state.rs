@@ -21,6 +21,9 @@ pub struct Frame {
     pub func: usize,
     /// Instruction index of the call that created this frame (0 for main).
     pub callsite: usize,
+    /// This frame runs a callback of the helper call at `callsite`
+    /// (`bpf_loop`): when it returns, the helper call runs again.
+    pub callback: bool,
 }
 
 impl Frame {
@@ -33,6 +36,7 @@ impl Frame {
             stack: Stack::default(),
             func,
             callsite,
+            callback: false,
         }
     }
 

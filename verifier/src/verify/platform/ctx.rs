@@ -136,7 +136,7 @@ mod skb {
 /// The checks common to every `__sk_buff` program (`bpf_skb_is_valid_access`).
 fn skb_common(off: u32, a: CtxAccess, value: CtxValue) -> Option<CtxValue> {
     use skb::*;
-    if off >= SKB_SIZE || off % a.size != 0 {
+    if off >= SKB_SIZE || !off.is_multiple_of(a.size) {
         return None;
     }
     let ok = if within(off, CB, 20) {
@@ -188,7 +188,7 @@ fn sk_filter(off: u32, a: CtxAccess) -> Option<CtxValue> {
         || within(off, DATA, 4)
         || within(off, DATA_META, 4)
         || within(off, DATA_END, 4)
-        || (off >= FAMILY && off < LOCAL_PORT_END)
+        || (FAMILY..LOCAL_PORT_END).contains(&off)
         || within(off, TSTAMP, 8)
         || within(off, WIRE_LEN, 4)
         || within(off, HWTSTAMP, 8)
@@ -214,7 +214,7 @@ fn tc(off: u32, a: CtxAccess) -> Option<CtxValue> {
     {
         return None;
     }
-    if off >= FAMILY && off < LOCAL_PORT_END {
+    if (FAMILY..LOCAL_PORT_END).contains(&off) {
         return None;
     }
     if off == TSTAMP_TYPE {
@@ -242,7 +242,7 @@ fn cg_skb(off: u32, a: CtxAccess) -> Option<CtxValue> {
 fn lwt(off: u32, a: CtxAccess) -> Option<CtxValue> {
     use skb::*;
     if within(off, TC_CLASSID, 4)
-        || (off >= FAMILY && off < LOCAL_PORT_END)
+        || (FAMILY..LOCAL_PORT_END).contains(&off)
         || within(off, DATA_META, 4)
         || within(off, TSTAMP, 8)
         || within(off, WIRE_LEN, 4)
@@ -289,7 +289,7 @@ fn xdp(attach: AttachType, off: u32, a: CtxAccess) -> Option<CtxValue> {
     if off < 12 && a.sign_extend {
         return None;
     }
-    if off >= 24 || off % a.size != 0 || a.size != 4 {
+    if off >= 24 || !off.is_multiple_of(a.size) || a.size != 4 {
         return None;
     }
     Some(match off {
@@ -304,7 +304,7 @@ fn sock_addr(attach: AttachType, off: u32, a: CtxAccess) -> Option<CtxValue> {
     use AttachType as A;
     // user_family 0, user_ip4 4, user_ip6 8..24, user_port 24, family 28,
     // type 32, protocol 36, msg_src_ip4 40, msg_src_ip6 44..60, sk 64.
-    if off >= 72 || off % a.size != 0 {
+    if off >= 72 || !off.is_multiple_of(a.size) {
         return None;
     }
     let v4 = [
@@ -335,8 +335,9 @@ fn sock_addr(attach: AttachType, off: u32, a: CtxAccess) -> Option<CtxValue> {
     if within(off, 44, 16) && attach != A::CGROUP_UDP6_SENDMSG {
         return None;
     }
-    let wide_ok =
-        |start: u32| a.size == 8 && within(off, start, 16) && off + 8 <= start + 16 && off % 8 == 0;
+    let wide_ok = |start: u32| {
+        a.size == 8 && within(off, start, 16) && off + 8 <= start + 16 && off.is_multiple_of(8)
+    };
     if within(off, 4, 24) || within(off, 40, 20) {
         if wide_ok(8) || wide_ok(44) {
             return Some(CtxValue::Scalar);
@@ -366,7 +367,7 @@ pub fn sock_access(off: i64, size: u32, common_only: bool) -> bool {
         return false;
     }
     let off = off as u32;
-    if off % size != 0 {
+    if !off.is_multiple_of(size) {
         return false;
     }
     if common_only && (8..24).contains(&off) {
@@ -390,7 +391,7 @@ pub fn tcp_sock_access(off: i64, size: u32) -> bool {
         return false;
     }
     let off = off as u32;
-    if off % size != 0 {
+    if !off.is_multiple_of(size) {
         return false;
     }
     match off {
@@ -426,7 +427,7 @@ fn sk_lookup(off: u32, a: CtxAccess) -> Option<CtxValue> {
     // sk 0 (8), family 8, protocol 12, remote_ip4 16, remote_ip6 20..36,
     // remote_port 36 (2), pad 38 (2), local_ip4 40, local_ip6 44..60,
     // local_port 60, ingress_ifindex 64.
-    if off >= 72 || off % a.size != 0 || a.dir != Dir::Read {
+    if off >= 72 || !off.is_multiple_of(a.size) || a.dir != Dir::Read {
         return None;
     }
     if within(off, 0, 8) {
@@ -448,7 +449,7 @@ fn sk_msg(off: u32, a: CtxAccess) -> Option<CtxValue> {
     // data 0 (8), data_end 8 (8), family 16, remote_ip4 20, local_ip4 24,
     // remote_ip6 28..44, local_ip6 44..60, remote_port 60, local_port 64,
     // size 68, sk 72 (8).
-    if a.dir == Dir::Write || off % a.size != 0 || off >= 80 {
+    if a.dir == Dir::Write || !off.is_multiple_of(a.size) || off >= 80 {
         return None;
     }
     match off {
@@ -461,7 +462,7 @@ fn sk_msg(off: u32, a: CtxAccess) -> Option<CtxValue> {
 }
 
 fn tracing_read(off: u32, a: CtxAccess, min: u32, size: u32) -> Option<CtxValue> {
-    if off < min || off >= size || a.dir != Dir::Read || off % a.size != 0 {
+    if off < min || off >= size || a.dir != Dir::Read || !off.is_multiple_of(a.size) {
         return None;
     }
     if off + a.size > size {
@@ -472,7 +473,7 @@ fn tracing_read(off: u32, a: CtxAccess, min: u32, size: u32) -> Option<CtxValue>
 
 fn perf_event(off: u32, a: CtxAccess) -> Option<CtxValue> {
     let total = PT_REGS_SIZE + 16;
-    if off >= total || a.dir != Dir::Read || off % a.size != 0 {
+    if off >= total || a.dir != Dir::Read || !off.is_multiple_of(a.size) {
         return None;
     }
     let ok = if off >= PT_REGS_SIZE {
@@ -484,7 +485,7 @@ fn perf_event(off: u32, a: CtxAccess) -> Option<CtxValue> {
 }
 
 fn cgroup_dev(off: u32, a: CtxAccess) -> Option<CtxValue> {
-    if a.dir == Dir::Write || off + a.size > 12 || off % a.size != 0 {
+    if a.dir == Dir::Write || off + a.size > 12 || !off.is_multiple_of(a.size) {
         return None;
     }
     let ok = if off < 4 {
@@ -496,7 +497,7 @@ fn cgroup_dev(off: u32, a: CtxAccess) -> Option<CtxValue> {
 }
 
 fn sysctl(off: u32, a: CtxAccess) -> Option<CtxValue> {
-    if off + a.size > 8 || off % a.size != 0 {
+    if off + a.size > 8 || !off.is_multiple_of(a.size) {
         return None;
     }
     let ok = match (off < 4, a.dir) {
@@ -509,7 +510,7 @@ fn sysctl(off: u32, a: CtxAccess) -> Option<CtxValue> {
 }
 
 fn syscall(off: u32, a: CtxAccess) -> Option<CtxValue> {
-    if off >= u16::MAX as u32 || off % a.size != 0 {
+    if off >= u16::MAX as u32 || !off.is_multiple_of(a.size) {
         return None;
     }
     Some(CtxValue::Scalar)

@@ -307,17 +307,20 @@ mod tests {
 
     #[test]
     fn compatibility_is_two_way() {
-        assert!(compatible(MapType::HASH, 1));
+        let tc = ProgType::SchedCls;
+        assert!(compatible(MapType::HASH, 1, tc));
         assert!(
-            !compatible(MapType::PROG_ARRAY, 1),
+            !compatible(MapType::PROG_ARRAY, 1, tc),
             "lookup in a prog array"
         );
-        assert!(compatible(MapType::PROG_ARRAY, 12));
+        assert!(compatible(MapType::PROG_ARRAY, 12, tc));
         assert!(
-            !compatible(MapType::HASH, 12),
+            !compatible(MapType::HASH, 12, tc),
             "tail call needs a prog array"
         );
-        assert!(!compatible(MapType::STACK_TRACE, 1));
-        assert!(compatible(MapType::RINGBUF, 131));
+        assert!(!compatible(MapType::STACK_TRACE, 1, tc));
+        assert!(compatible(MapType::RINGBUF, 131, tc));
+        assert!(compatible(MapType::SOCKMAP, 3, tc));
+        assert!(!compatible(MapType::SOCKMAP, 3, ProgType::Kprobe));
     }
 }

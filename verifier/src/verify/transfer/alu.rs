@@ -222,30 +222,35 @@ fn mov(env: &mut Env<'_>, st: &mut State, width: Width, dst: Reg, src: Operand, 
 
 /// Whether a value may take part in pointer arithmetic (Linux
 /// `check_reg_sane_offset`).
-fn sane_offset(v: &Value, what: &str) -> Result<(), ErrorKind> {
+fn sane_offset(v: &Value, ptr: &Value) -> Result<(), ErrorKind> {
+    let what = || kind_name(ptr);
     if let Some(c) = v.var.as_const() {
         let c = c as i64;
         if c >= MAX_VAR_OFF || c <= -MAX_VAR_OFF {
             return Err(ptr_err(format!(
-                "math between {what} pointer and {c} is not allowed"
+                "math between {} pointer and {c} is not allowed",
+                what()
             )));
         }
     }
     if v.off as i64 >= MAX_VAR_OFF || v.off as i64 <= -MAX_VAR_OFF {
         return Err(ptr_err(format!(
-            "{what} pointer offset {} is not allowed",
+            "{} pointer offset {} is not allowed",
+            what(),
             v.off
         )));
     }
     if v.var.s.min == i64::MIN {
         return Err(ptr_err(format!(
-            "math between {what} pointer and a register with unbounded minimum value"
+            "math between {} pointer and a register with unbounded minimum value",
+            what()
         )));
     }
     if v.var.s.min >= MAX_VAR_OFF || v.var.s.min <= -MAX_VAR_OFF {
         return Err(ptr_err(format!(
-            "value {} makes the {what} pointer go out of bounds",
-            v.var.s.min
+            "value {} makes the {} pointer go out of bounds",
+            v.var.s.min,
+            what()
         )));
     }
     Ok(())
@@ -259,10 +264,11 @@ fn ptr_arith(
     off: &Value,
     ptr_is_dst: bool,
 ) -> Result<Value, ErrorKind> {
-    let what = kind_name(ptr);
+    let what = || kind_name(ptr);
     if ptr.nullable {
         return Err(ptr_err(format!(
-            "arithmetic on {what}, which may be NULL; check it first"
+            "arithmetic on {}, which may be NULL; check it first",
+            what()
         )));
     }
     let known = off.var.as_const();
@@ -275,10 +281,10 @@ fn ptr_arith(
         | Kind::Mem
         | Kind::Func => {}
         Kind::MapPtr if known == Some(0) && op == AluOp::Add => {}
-        _ => return Err(ptr_err(format!("arithmetic on {what} is prohibited"))),
+        _ => return Err(ptr_err(format!("arithmetic on {} is prohibited", what()))),
     }
-    sane_offset(off, &what)?;
-    sane_offset(ptr, &what)?;
+    sane_offset(off, ptr)?;
+    sane_offset(ptr, ptr)?;
     let mut r = *ptr;
     match op {
         AluOp::Add => {
@@ -329,7 +335,7 @@ fn ptr_arith(
         }
         _ => return Err(ptr_err(format!("operator {} on a pointer", op.operator()))),
     }
-    sane_offset(&r, &what)?;
+    sane_offset(&r, ptr)?;
     Ok(r)
 }
 

@@ -30,7 +30,16 @@ const MAX_VAR_SIZE: u64 = 1 << 29;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CallPlan {
     Helper(HelperPlan),
-    Local { target: usize },
+    Local {
+        target: usize,
+    },
+    /// A call to a global function, verified on its own: here only its
+    /// arguments are checked and its result is an unknown number.
+    Global {
+        func: usize,
+        /// Stack ranges `(frame, lo, hi)` passed as memory arguments.
+        stack_touched: Vec<(usize, i64, i64)>,
+    },
 }
 
 /// The facts a helper call's check established.
@@ -84,9 +93,12 @@ fn casts(id: i32) -> bool {
     matches!(id, 95 | 96 | 98)
 }
 
-/// Helpers that take a callback, which Palisade does not analyse yet.
+/// `bpf_loop`: the one callback-taking helper Palisade analyses.
+pub const BPF_LOOP: i32 = 181;
+
+/// Helpers that take a callback Palisade does not analyse.
 fn has_callback(p: &HelperProto) -> bool {
-    p.args.iter().any(|a| matches!(a, Arg::Callback))
+    p.id != BPF_LOOP && p.args.iter().any(|a| matches!(a, Arg::Callback))
 }
 
 /// Checks a call before it happens.
@@ -103,12 +115,10 @@ pub fn check_call(
                 .call_target(idx)
                 .ok_or(ErrorKind::BadCallTarget { target: -1 })?;
             let slot = env.slot(t);
-            if env.prog.funcs.iter().any(|f| f.slot == slot && f.global) {
-                return Err(ErrorKind::Unsupported {
-                    what:
-                        "calls to global functions (Linux verifies them separately, from BTF types)"
-                            .into(),
-                });
+            if let Some(f) = env.prog.funcs.iter().find(|f| f.slot == slot && f.global) {
+                let params = f.params.clone();
+                let func = env.cfg.func_of[t] as usize;
+                return check_global_call(env, st, func, params.as_deref());
             }
             if st.frames.len() >= env.platform.limits.max_frames {
                 return Err(ErrorKind::CallStackTooDeep {
@@ -157,6 +167,17 @@ fn check_helper(
     if has_callback(p) {
         return Err(ErrorKind::Unsupported {
             what: format!("helpers that take callbacks ({})", p.name),
+        });
+    }
+    if id == BPF_LOOP {
+        return check_loop(env, st, p).map(|callback| HelperPlan {
+            id,
+            map: None,
+            stack_touched: Vec::new(),
+            release: None,
+            alloc_size: None,
+            arg_ref: callback as u32,
+            max_size: None,
         });
     }
     if p.ret == Ret::Unsupported
@@ -627,8 +648,49 @@ pub fn call(
             st.frames.push(frame);
             Ok(Next::One(st, *target))
         }
+        // `bpf_loop(n, callback, ctx, flags)`: either the loop is over, or
+        // the callback runs once more, and the call is then checked again
+        // with the state the callback left.
+        Some(CallPlan::Helper(plan)) if plan.id == BPF_LOOP => {
+            let callback = plan.arg_ref as usize;
+            // Arm 1: the loop is over.
+            let mut done = st.clone();
+            for r in 1..=5 {
+                done.cur_mut().regs[r] = Value::UNINIT;
+            }
+            done.cur_mut().regs[0] = Value::unknown();
+            // Arm 2: one more call of the callback(index, ctx).
+            let depth = st.frames.len();
+            let mut frame = Frame::new(callback, depth, idx);
+            frame.callback = true;
+            frame.regs[1] = Value::unknown();
+            frame.regs[2] = st.cur().regs[3];
+            st.frames.push(frame);
+            Ok(Next::Two(done, idx + 1, st, env.cfg.funcs[callback]))
+        }
         Some(CallPlan::Helper(plan)) => {
             helper_effect(env, &mut st, idx, plan)?;
+            Ok(Next::One(st, idx + 1))
+        }
+        Some(CallPlan::Global {
+            func,
+            stack_touched,
+        }) => {
+            for &(frame, lo, hi) in stack_touched {
+                if let Some(f) = st.frames.get_mut(frame) {
+                    f.stack.clobber(lo, hi);
+                }
+            }
+            for r in 1..=5 {
+                st.cur_mut().regs[r] = Value::UNINIT;
+            }
+            st.cur_mut().regs[0] = Value::unknown();
+            if may_change_packet(env, *func) {
+                clear_packet_pointers(&mut st);
+            }
+            if !env.globals_called.contains(func) {
+                env.globals_called.push(*func);
+            }
             Ok(Next::One(st, idx + 1))
         }
         None => Err(ErrorKind::BadCallTarget { target: -1 }),
@@ -775,8 +837,31 @@ fn integer_result(plan: &HelperPlan) -> Scalar {
 /// Checks an `exit`: what may be returned, and that no reference leaks.
 pub fn check_exit(env: &Env<'_>, st: &State) -> Result<(), ErrorKind> {
     let r0 = *st.reg(Reg::R0);
+    if st.depth() == 0 && env.entry_global {
+        // The end of a global function verified on its own.
+        if r0.kind != Kind::Scalar {
+            return Err(ErrorKind::ReturnValue {
+                reason: format!("of a global function must be a number, not {r0}"),
+            });
+        }
+        if let Some(r) = st.refs.first() {
+            return Err(ErrorKind::ReferenceLeak {
+                acquired_at: r.acquired_at,
+            });
+        }
+        return Ok(());
+    }
     if st.depth() == 0 && !r0.is_init() {
         return Err(ErrorKind::Uninit { reg: Reg::R0 });
+    }
+    if st.depth() > 0 && st.cur().callback {
+        // A bpf_loop callback returns 0 (continue) or 1 (stop).
+        if r0.kind != Kind::Scalar || r0.var.s.min < 0 || r0.var.s.max > 1 {
+            return Err(ErrorKind::ReturnValue {
+                reason: format!("of a bpf_loop callback is {r0}; it must be 0 or 1"),
+            });
+        }
+        return Ok(());
     }
     if st.depth() > 0 {
         if r0.kind == Kind::Stack {
@@ -816,6 +901,8 @@ pub fn exit(mut st: State) -> Next {
     }
     let r0 = *st.reg(Reg::R0);
     match st.frames.pop() {
+        // A callback returns to its helper call, which runs again.
+        Some(callee) if callee.callback => Next::One(st, callee.callsite),
         Some(callee) => {
             st.cur_mut().regs[0] = r0;
             Next::One(st, callee.callsite + 1)
@@ -873,4 +960,216 @@ pub fn ld_abs(mut st: State, idx: usize) -> Next {
         Next::One(e, ret) => Next::Two(st, idx + 1, e, ret),
         _ => Next::One(st, idx + 1),
     }
+}
+
+/// Checks the arguments of a call to a global function against its BTF
+/// signature (Linux `btf_check_subprog_call`): scalars for integers, the
+/// unmodified context for context pointers, and readable and writable
+/// memory of the pointed type's size (or NULL) for other pointers.
+fn check_global_call(
+    env: &mut Env<'_>,
+    st: &State,
+    func: usize,
+    params: Option<&[crate::verify::program::Param]>,
+) -> Result<CallPlan, ErrorKind> {
+    use crate::verify::program::Param;
+    let unsupported = |what: String| ErrorKind::Unsupported { what };
+    let Some(params) = params else {
+        return Err(unsupported(
+            "a global function without a BTF signature".into(),
+        ));
+    };
+    if params.len() > 5 {
+        return Err(unsupported(
+            "a global function with more than 5 parameters".into(),
+        ));
+    }
+    let mut stack_touched = Vec::new();
+    for (i, p) in params.iter().enumerate() {
+        let reg = arg_reg(i);
+        let v = *st.reg(reg);
+        let bad = |reason: String| ErrorKind::InvalidAccess { reg, reason };
+        if !v.is_init() {
+            return Err(ErrorKind::Uninit { reg });
+        }
+        match *p {
+            Param::Scalar => {
+                if v.kind != Kind::Scalar {
+                    return Err(bad(format!(
+                        "global function parameter {} needs a number, got {v}",
+                        i + 1
+                    )));
+                }
+            }
+            Param::Ctx => {
+                if v.kind != Kind::Ctx || v.off != 0 || !v.var.is_const_eq(0) {
+                    return Err(bad(format!(
+                        "global function parameter {} needs the context, got {v}",
+                        i + 1
+                    )));
+                }
+            }
+            Param::Mem { size } => {
+                if v.is_null() {
+                    continue;
+                }
+                let fake = HelperProto {
+                    id: 0,
+                    name: "global function",
+                    ret: Ret::Integer,
+                    args: &[],
+                    flags: 0,
+                };
+                let mut plan = HelperPlan {
+                    id: 0,
+                    map: None,
+                    stack_touched: Vec::new(),
+                    release: None,
+                    alloc_size: None,
+                    arg_ref: 0,
+                    max_size: None,
+                };
+                mem_arg(
+                    env,
+                    st,
+                    &fake,
+                    i,
+                    &v,
+                    size as u64,
+                    Access::ReadWrite,
+                    false,
+                    false,
+                    &mut plan,
+                )?;
+                stack_touched.extend(plan.stack_touched);
+            }
+            Param::Unsupported => {
+                return Err(unsupported(format!(
+                    "parameter {} of a global function has a type Palisade does not model",
+                    i + 1
+                )))
+            }
+        }
+    }
+    Ok(CallPlan::Global {
+        func,
+        stack_touched,
+    })
+}
+
+/// The entry state of a global function verified on its own.
+pub fn global_entry(env: &mut Env<'_>, func: usize) -> Result<State, ErrorKind> {
+    use crate::verify::program::Param;
+    let slot = env.slot(env.cfg.funcs[func]);
+    let params = env
+        .prog
+        .funcs
+        .iter()
+        .find(|f| f.slot == slot)
+        .and_then(|f| f.params.clone())
+        .ok_or(ErrorKind::Unsupported {
+            what: "a global function without a BTF signature".into(),
+        })?;
+    let mut frame = Frame::new(func, 0, 0);
+    for (i, p) in params.iter().enumerate().take(5) {
+        frame.regs[i + 1] = match *p {
+            Param::Scalar => Value::unknown(),
+            Param::Ctx => Value::pointer(Kind::Ctx, 0),
+            Param::Mem { size } => {
+                let mut v = Value::pointer(Kind::Mem, size);
+                v.nullable = true;
+                v.id = env.new_id();
+                v
+            }
+            Param::Unsupported => {
+                return Err(ErrorKind::Unsupported {
+                    what: format!("parameter {} of a global function", i + 1),
+                })
+            }
+        };
+    }
+    Ok(State {
+        frames: vec![frame],
+        refs: Vec::new(),
+        may_goto_depth: 0,
+    })
+}
+
+/// Whether function `func` (or anything it calls) may call a helper that
+/// moves packet data: after calling it, packet pointers are stale.
+pub fn may_change_packet(env: &Env<'_>, func: usize) -> bool {
+    let cfg = env.cfg;
+    let mut seen = vec![false; cfg.funcs.len()];
+    let mut work = vec![func];
+    while let Some(f) = work.pop() {
+        if f >= seen.len() || seen[f] {
+            continue;
+        }
+        seen[f] = true;
+        for (idx, insn) in cfg.insns.iter().enumerate() {
+            if cfg.func_of[idx] as usize != f {
+                continue;
+            }
+            match insn {
+                crate::isa::Insn::Call(CallTarget::Helper(id))
+                    if env
+                        .platform
+                        .helper(*id)
+                        .is_some_and(|p| p.has(helpers::CHANGES_PKT_DATA)) =>
+                {
+                    return true;
+                }
+                crate::isa::Insn::Call(CallTarget::Local(_)) => {
+                    if let Some(g) = cfg.call_target(idx).map(|t| cfg.func_of[t] as usize) {
+                        work.push(g);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    false
+}
+
+/// Checks a `bpf_loop` call: the callback is a function of the program,
+/// the context is a stack pointer or NULL, and one more frame fits.
+/// Returns the callback's function number.
+fn check_loop(env: &Env<'_>, st: &State, p: &HelperProto) -> Result<usize, ErrorKind> {
+    for i in 0..4 {
+        if !st.reg(arg_reg(i)).is_init() {
+            return Err(ErrorKind::Uninit { reg: arg_reg(i) });
+        }
+    }
+    let f = *st.reg(Reg::R2);
+    if f.kind != Kind::Func {
+        return Err(arg_err(
+            p,
+            1,
+            format!("expected a function (callback), got {f}"),
+        ));
+    }
+    let ctx = *st.reg(Reg::R3);
+    if !(ctx.is_null() || (ctx.kind == Kind::Stack && !ctx.nullable)) {
+        return Err(arg_err(
+            p,
+            2,
+            format!("expected a stack pointer or NULL, got {ctx}"),
+        ));
+    }
+    let callback = f.aux as usize;
+    if callback >= env.cfg.funcs.len() {
+        return Err(arg_err(p, 1, "no such function"));
+    }
+    let slot = env.slot(env.cfg.funcs[callback]);
+    if env.prog.funcs.iter().any(|g| g.slot == slot && g.global) {
+        return Err(ErrorKind::Unsupported {
+            what: "a global function as a bpf_loop callback".into(),
+        });
+    }
+    if st.frames.len() >= env.platform.limits.max_frames {
+        return Err(ErrorKind::CallStackTooDeep {
+            frames: st.frames.len() + 1,
+        });
+    }
+    Ok(callback)
 }

@@ -40,6 +40,11 @@ pub struct Env<'a> {
     pub access_class: Vec<Option<AccessClass>>,
     /// Per function: the deepest stack byte touched, in bytes.
     pub stack_depth: Vec<u32>,
+    /// Global functions called so far (each is verified on its own).
+    pub globals_called: Vec<usize>,
+    /// Whether the path being explored started at a global function
+    /// rather than at the program entry.
+    pub entry_global: bool,
     /// Stack slots `(frame, slot)` the current instruction reads; cleared
     /// by the explorer before each instruction.
     pub stack_reads: Vec<(u8, u8)>,
@@ -72,6 +77,8 @@ impl<'a> Env<'a> {
             last_id: 0,
             access_class: vec![None; cfg.insns.len()],
             stack_depth: vec![0; cfg.funcs.len()],
+            globals_called: Vec::new(),
+            entry_global: false,
             stack_reads: Vec::new(),
             stack_writes: Vec::new(),
         }

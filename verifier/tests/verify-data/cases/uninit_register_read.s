@@ -1,0 +1,5 @@
+; r2 is never written.
+; expect: reject uninit_register
+.section socket
+    r0 = r2
+    exit
