@@ -14,7 +14,7 @@ mod support;
 
 use palisade_compiler::codegen::expect::{expected_return, hook_of};
 use palisade_compiler::codegen::ir::FilterHook;
-use palisade_compiler::codegen::{compile, wire, Source};
+use palisade_compiler::codegen::{build, compile, wire, Source};
 use palisade_compiler::model::Checked;
 use palisade_runtime::kernel::run::MIN_FRAME;
 use palisade_runtime::kernel::{load, run_packet, LoadOptions};
@@ -34,15 +34,17 @@ fn differential(
 ) -> usize {
     let checked =
         check(source).unwrap_or_else(|| panic!("generated policy does not check:\n{source}"));
-    let compiled = compile(
+    // `build` also runs Palisade's own verifier on every program: compiler
+    // output must verify.
+    let built = build(
         &checked,
         &Source {
             path: "gen.pol",
             text: source,
         },
     )
-    .expect("compiles");
-    let elf = compiled.to_elf().expect("writes");
+    .unwrap_or_else(|e| panic!("build failed: {e:#?}\nsource:\n{source}"));
+    let (compiled, elf) = (built.compiled, built.elf);
     let loaded = load(kernel, &elf, &LoadOptions::default())
         .unwrap_or_else(|e| panic!("kernel rejected the object: {e}\n{source}"));
     let mut compared = 0;

@@ -1,5 +1,6 @@
 //! `palisade build`: check a policy file, compile every policy, guard and
-//! service to eBPF, verify each program, and write one ELF object.
+//! service to eBPF, verify each program with the in-process verifier, and
+//! write one ELF object.
 //!
 //! The object is written only when the file checks without errors and
 //! every program verifies; it is written atomically. Exit 0 on success, 1
@@ -10,7 +11,7 @@ use crate::cli::Global;
 use crate::cmd::check::{has_errors, print_issues, read_policy};
 use anyhow::Context;
 use clap::Args;
-use palisade_compiler::codegen::{compile, Source};
+use palisade_compiler::codegen::{build, BuildError, Source};
 use palisade_compiler::{check_source, diag};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -32,6 +33,8 @@ struct ProgramReport {
     section: String,
     function: String,
     instructions: usize,
+    /// Instructions the verifier processed to prove the program safe.
+    verified_insns: u64,
 }
 
 #[derive(Serialize)]
@@ -67,20 +70,29 @@ pub fn run(args: BuildArgs, global: Global) -> anyhow::Result<ExitCode> {
     }
     let checked = report.checked.expect("checked when there are no errors");
     let started = Instant::now();
-    let compiled = compile(
+    let verified = match build(
         &checked,
         &Source {
             path: &name,
             text: &source,
         },
-    )
-    .with_context(|| format!("{name}: code generation failed"))?;
-    let elf = compiled
-        .to_elf()
-        .with_context(|| format!("{name}: writing the object failed"))?;
+    ) {
+        Ok(v) => v,
+        Err(BuildError::Rejected { rejected }) => {
+            for r in &rejected {
+                eprintln!("{r}");
+            }
+            return Err(crate::exit::user_error(format!(
+                "{name}: the verifier rejected {} program(s); nothing was written",
+                rejected.len()
+            )));
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context(format!("{name}: build failed"))),
+    };
     let compile_ms = started.elapsed().as_secs_f64() * 1e3;
+    let (compiled, elf) = (&verified.compiled, &verified.elf);
     let output = args.output.unwrap_or_else(|| args.file.with_extension("o"));
-    crate::output::write_atomically(&output, &elf)
+    crate::output::write_atomically(&output, elf)
         .with_context(|| format!("cannot write {}", output.display()))?;
     let programs: Vec<ProgramReport> = compiled
         .programs
@@ -90,6 +102,11 @@ pub fn run(args: BuildArgs, global: Global) -> anyhow::Result<ExitCode> {
             section: p.section.to_string(),
             function: p.function.clone(),
             instructions: p.code.insns.len(),
+            verified_insns: verified
+                .reports
+                .iter()
+                .find(|r| r.program == p.function)
+                .map_or(0, |r| r.stats.processed_insns),
         })
         .collect();
     if global.json {
@@ -105,8 +122,8 @@ pub fn run(args: BuildArgs, global: Global) -> anyhow::Result<ExitCode> {
     } else {
         for p in &programs {
             println!(
-                "{:<16} {:<16} {:>5} instructions",
-                p.function, p.section, p.instructions
+                "{:<16} {:<16} {:>5} instructions, verified ({} processed)",
+                p.function, p.section, p.instructions, p.verified_insns
             );
         }
         println!(

@@ -201,6 +201,9 @@ impl Gen<'_> {
             Family::V6 => (16, 4, 20, 36),
         };
         self.e.store_imm(Size::W, FP, slot::TABLE_BEST, -1);
+        // Written with BEST below, but initialised so that no path reads
+        // uninitialised stack (the strict verifier insists).
+        self.e.store_imm(Size::W, FP, slot::TABLE_ACTION, 0);
         for (id, tuple) in table.tuples.iter().enumerate() {
             let skip = self.e.label();
             // Packets without ports (or ICMP fields) cannot match exact ones.

@@ -99,6 +99,60 @@ impl Compiled {
     }
 }
 
+/// A compiled object whose every program passed the in-process verifier.
+#[derive(Debug)]
+pub struct Verified {
+    pub compiled: Compiled,
+    pub elf: Vec<u8>,
+    /// One accepting report per program.
+    pub reports: Vec<palisade_verifier::verify::Report>,
+}
+
+/// Why a compiled object may not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Codegen(#[from] CodegenError),
+    #[error("the verifier rejected {} program(s); the object was not written", rejected.len())]
+    Rejected {
+        /// The rejecting reports, or why a program could not be verified.
+        rejected: Vec<String>,
+    },
+}
+
+/// Compiles `checked`, writes the object, and verifies every program in
+/// it with the in-process verifier (the object as a loader would read it,
+/// not the compiler's view of it). This is what `palisade build` runs.
+pub fn build(checked: &Checked, source: &Source<'_>) -> Result<Verified, BuildError> {
+    use palisade_verifier::verify::{verify_object, ObjectResult, Options, Platform};
+    let compiled = compile(checked, source)?;
+    let elf = compiled.to_elf()?;
+    let object =
+        palisade_verifier::object::Object::parse(&elf).map_err(|e| BuildError::Rejected {
+            rejected: vec![format!("the written object cannot be read back: {e}")],
+        })?;
+    let mut reports = Vec::new();
+    let mut rejected = Vec::new();
+    for result in verify_object(&object, &Platform::linux(), &Options::strict()) {
+        match result {
+            ObjectResult::Verified(report) if report.accepted() => reports.push(report),
+            ObjectResult::Verified(report) => rejected.push(report.to_string()),
+            ObjectResult::NotVerified { program, reason } => {
+                rejected.push(format!("{program}: {reason}"))
+            }
+        }
+    }
+    if rejected.is_empty() {
+        Ok(Verified {
+            compiled,
+            elf,
+            reports,
+        })
+    } else {
+        Err(BuildError::Rejected { rejected })
+    }
+}
+
 /// Where the source came from, for line tables.
 pub struct Source<'a> {
     /// The file name recorded in the object (as given on the command line).
