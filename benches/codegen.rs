@@ -15,23 +15,29 @@
 //!
 //! ```text
 //! sudo -E cargo bench --bench codegen                # everything
-//! sudo -E cargo bench --bench codegen -- quality     # or: scale, compile
+//! sudo -E cargo bench --bench codegen -- quality     # or: scale, compile, limits
 //! ```
+//!
+//! `-- limits` (not part of the default run; slow) bisects the largest
+//! generated rules policy that compiles and that the kernel accepts, and
+//! shows which rule shapes make the kernel verifier work hard.
 //!
 //! Knobs (environment): `PALISADE_BENCH_ROUNDS` (interleaved timing
 //! rounds, default 15), `PALISADE_BENCH_REPEAT` (`repeat` of each test run
 //! in the quality benchmark, default 100000), `PALISADE_BENCH_SCALE_MAX`
 //! (largest size, default 10000), `PALISADE_BENCH_COMPILE_RUNS` (default
-//! 11). Without BPF rights the kernel parts are skipped, loudly; without
-//! clang-16 the C baselines are.
+//! 11), `PALISADE_BENCH_VERIFY_MAX` (largest size the in-process verifier
+//! is timed on, default 1000). Without BPF rights the kernel parts are
+//! skipped, loudly; without clang-16 the C baselines are.
 //!
 //! Method and results: `docs/benchmarks.md`.
 
 #[path = "../bench/support/mod.rs"]
 mod support;
 
+use palisade_compiler::codegen::maps::MapRole;
 use palisade_runtime::kernel::{run_packet, LoadedObject, LoadedProgram};
-use palisade_runtime::sys::Kernel;
+use palisade_runtime::sys::{Kernel, ProgInfo};
 use palisade_verifier::object::Object;
 use palisade_verifier::verify::{verify_object, ObjectResult, Options, Platform};
 use std::process::ExitCode;
@@ -46,6 +52,8 @@ struct Settings {
     repeat: u32,
     scale_max: usize,
     compile_runs: usize,
+    /// Largest size the in-process verifier is timed on.
+    verify_max: usize,
     sections: Vec<String>,
 }
 
@@ -60,6 +68,7 @@ impl Settings {
             repeat: env_number("PALISADE_BENCH_REPEAT", 100_000).clamp(1, u32::MAX as u64) as u32,
             scale_max: env_number("PALISADE_BENCH_SCALE_MAX", 10_000) as usize,
             compile_runs: env_number("PALISADE_BENCH_COMPILE_RUNS", 11).max(1) as usize,
+            verify_max: env_number("PALISADE_BENCH_VERIFY_MAX", 1_000) as usize,
             sections,
         }
     }
@@ -93,6 +102,9 @@ fn main() -> ExitCode {
     run("quality", &|| quality(&settings, kernel.as_ref()));
     run("scale", &|| scale_bench(&settings, kernel.as_ref()));
     run("compile", &|| compile_time(&settings));
+    if settings.sections.iter().any(|s| s == "limits") {
+        run("limits", &|| limits(kernel.as_ref()));
+    }
     println!("\nload average at the end: {}", load_average());
     if failed {
         ExitCode::FAILURE
@@ -322,6 +334,39 @@ fn quality(settings: &Settings, kernel: Option<&Kernel>) -> Result<(), String> {
         num(empty_ns[0], 1),
         num(empty_ns[1], 1)
     );
+    println!("### The kernel's view (BPF_OBJ_GET_INFO_BY_FD, one load each)\n");
+    let mut t = Table::new(&[
+        "policy",
+        "verifier insns Palisade",
+        "verifier insns clang",
+        "ratio",
+        "xlated insns Palisade",
+        "xlated insns clang",
+        "jited bytes Palisade",
+        "jited bytes clang",
+        "load ms Palisade",
+        "load ms clang",
+    ]);
+    for pair in &pairs {
+        let (pal, c) = pair.kernel_programs().expect("loaded in the kernel");
+        let (p, k) = (
+            engines::prog_info(kernel, pal)?,
+            engines::prog_info(kernel, c)?,
+        );
+        t.row(vec![
+            pair.case.name.to_string(),
+            p.verified_insns.to_string(),
+            k.verified_insns.to_string(),
+            ratio(f64::from(p.verified_insns), f64::from(k.verified_insns)),
+            (p.xlated_len / 8).to_string(),
+            (k.xlated_len / 8).to_string(),
+            p.jited_len.to_string(),
+            k.jited_len.to_string(),
+            num(pair.load_ms.0, 0),
+            num(pair.load_ms.1, 0),
+        ]);
+    }
+    println!("{}", t.render());
     Ok(())
 }
 
@@ -334,6 +379,7 @@ struct Sized {
     static_len: usize,
     instructions: Vec<u64>,
     load_ms: f64,
+    info: Option<ProgInfo>,
     kernel: Option<LoadedObject>,
     function: String,
     frames: Vec<Vec<u8>>,
@@ -370,9 +416,16 @@ fn scale_bench(settings: &Settings, kernel: Option<&Kernel>) -> Result<(), Strin
         let labels: Vec<&str> = probes(1).iter().map(|(l, _)| *l).collect();
         let worst_at = labels.iter().position(|l| *l == worst).unwrap_or(0);
         let mut all = Vec::new();
+        let mut failures = Vec::new();
         for &n in &sizes {
             let text = make(n);
-            let policy = Policy::compile("scale.pol", &text)?;
+            let policy = match Policy::compile("scale.pol", &text) {
+                Ok(p) => p,
+                Err(e) => {
+                    failures.push(format!("{n} {what}: {e}"));
+                    continue;
+                }
+            };
             let (function, _) = policy.program(program);
             let mut vm = VmProgram::load(&policy.elf, &function, &MapEntries::new())?;
             let mut frames = Vec::new();
@@ -395,17 +448,29 @@ fn scale_bench(settings: &Settings, kernel: Option<&Kernel>) -> Result<(), Strin
             let (loaded, load_ms) = match kernel {
                 Some(k) => {
                     let started = Instant::now();
-                    let loaded = engines::kernel_load(k, &policy.elf, &MapEntries::new())
-                        .map_err(|e| format!("{n} {what}: kernel load: {e}"))?;
-                    (Some(loaded), started.elapsed().as_secs_f64() * 1e3)
+                    match engines::kernel_load(k, &policy.elf, &MapEntries::new()) {
+                        Ok(loaded) => (Some(loaded), started.elapsed().as_secs_f64() * 1e3),
+                        Err(e) => {
+                            failures.push(format!("{n} {what}: kernel load: {e}"));
+                            (None, f64::NAN)
+                        }
+                    }
                 }
                 None => (None, f64::NAN),
+            };
+            let info = match (kernel, &loaded) {
+                (Some(k), Some(obj)) => Some(engines::prog_info(
+                    k,
+                    obj.program(&function).expect("loaded"),
+                )?),
+                _ => None,
             };
             let mut sized = Sized {
                 n,
                 static_len: vm.static_len(),
                 instructions,
                 load_ms,
+                info,
                 kernel: loaded,
                 function,
                 repeats: Vec::new(),
@@ -432,10 +497,15 @@ fn scale_bench(settings: &Settings, kernel: Option<&Kernel>) -> Result<(), Strin
             }
             all.push(sized);
         }
+        if all.is_empty() {
+            return Err(format!("no {what} size compiled: {failures:?}"));
+        }
         if let Some(k) = kernel {
             for _ in 0..settings.rounds {
                 for s in &mut all {
-                    let obj = s.kernel.as_ref().expect("loaded");
+                    let Some(obj) = s.kernel.as_ref() else {
+                        continue;
+                    };
                     let prog = obj.program(&s.function).expect("loaded");
                     for (i, frame) in s.frames.iter().enumerate() {
                         let r =
@@ -446,6 +516,9 @@ fn scale_bench(settings: &Settings, kernel: Option<&Kernel>) -> Result<(), Strin
             }
         }
         print_scale(what, &labels, worst_at, &all, kernel.is_some());
+        for f in &failures {
+            println!("**Not measured**: {f}\n");
+        }
     }
     Ok(())
 }
@@ -484,15 +557,21 @@ fn print_scale(what: &str, labels: &[&str], worst: usize, all: &[Sized], timed: 
         return;
     }
     println!("### ns/packet vs {what} (kernel, median of rounds)\n");
-    let mut headers = vec![what, "kernel load ms"];
+    let mut headers = vec![what, "kernel load ms", "verifier insns", "jited bytes"];
     headers.extend(labels);
     headers.push(&growth);
     headers.push(&per_added);
     let mut t = Table::new(&headers);
     let mut prev: Option<(usize, f64)> = None;
-    for s in all {
+    for s in all.iter().filter(|s| s.kernel.is_some()) {
         let medians: Vec<f64> = s.ns.iter().map(|v| median(v)).collect();
-        let mut row = vec![s.n.to_string(), num(s.load_ms, 1)];
+        let info = s.info.clone().unwrap_or_default();
+        let mut row = vec![
+            s.n.to_string(),
+            num(s.load_ms, 0),
+            info.verified_insns.to_string(),
+            info.jited_len.to_string(),
+        ];
         row.extend(medians.iter().map(|m| num(*m, 0)));
         row.push(ratio(medians[worst], median(&first.ns[worst])));
         row.push(match prev {
@@ -523,20 +602,32 @@ fn compile_time(settings: &Settings) -> Result<(), String> {
         // [size] -> (check, codegen, write, total) samples in ms.
         let mut samples = vec![[Vec::new(), Vec::new(), Vec::new(), Vec::new()]; sizes.len()];
         let mut bytes = vec![0usize; sizes.len()];
+        let mut failed: Vec<Option<String>> = vec![None; sizes.len()];
         for _ in 0..settings.compile_runs {
             for (i, text) in texts.iter().enumerate() {
+                if failed[i].is_some() {
+                    continue;
+                }
                 let t0 = Instant::now();
                 let report = palisade_compiler::check_source(text);
                 let checked = report.checked.ok_or("generated policy does not check")?;
                 let t1 = Instant::now();
-                let compiled = palisade_compiler::codegen::compile(
+                let compiled = match palisade_compiler::codegen::compile(
                     &checked,
                     &palisade_compiler::codegen::Source {
                         path: "scale.pol",
                         text,
                     },
-                )
-                .map_err(|e| e.to_string())?;
+                ) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        failed[i] = Some(format!(
+                            "codegen failed after {} ms: {e}",
+                            num((Instant::now() - t0).as_secs_f64() * 1e3, 1)
+                        ));
+                        continue;
+                    }
+                };
                 let t2 = Instant::now();
                 let elf = compiled.to_elf().map_err(|e| e.to_string())?;
                 let t3 = Instant::now();
@@ -559,8 +650,16 @@ fn compile_time(settings: &Settings) -> Result<(), String> {
             "object KiB",
             "verifier ms (not in total)",
         ]);
+        let mut rejections = Vec::new();
         for (i, &n) in sizes.iter().enumerate() {
             let s = &samples[i];
+            if failed[i].is_some() {
+                let mut row = vec![n.to_string(), num(texts[i].len() as f64 / 1024.0, 1)];
+                row.push("failed (see below)".to_string());
+                row.extend((0..6).map(|_| "-".to_string()));
+                t.row(row);
+                continue;
+            }
             let mins = s[3].iter().copied().fold(f64::INFINITY, f64::min);
             t.row(vec![
                 n.to_string(),
@@ -571,10 +670,26 @@ fn compile_time(settings: &Settings) -> Result<(), String> {
                 num(median(&s[3]), 2),
                 num(mins, 2),
                 num(bytes[i] as f64 / 1024.0, 1),
-                verifier_ms(&texts[i]),
+                if n <= settings.verify_max {
+                    let (cell, why) = verifier_ms(&texts[i]);
+                    if let Some(why) = why {
+                        rejections.push(format!("{n} {what}: {why}"));
+                    }
+                    cell
+                } else {
+                    "not run".into()
+                },
             ]);
         }
         println!("{}", t.render());
+        for r in &rejections {
+            println!("**The in-process verifier rejected** {r}\n");
+        }
+        for (i, why) in failed.iter().enumerate() {
+            if let Some(why) = why {
+                println!("**{} {what}**: {why}\n", sizes[i]);
+            }
+        }
         if what == "rules" {
             if let Some(i) = sizes.iter().position(|&n| n == 1000) {
                 let total = median(&samples[i][3]);
@@ -591,23 +706,131 @@ fn compile_time(settings: &Settings) -> Result<(), String> {
 }
 
 /// Time of Palisade's in-process verifier on the compiled policy (one
-/// run), or why not.
-fn verifier_ms(text: &str) -> String {
+/// run, `Options::strict()` as `palisade build` uses), and why it rejected
+/// the policy if it did (the first error's first line).
+fn verifier_ms(text: &str) -> (String, Option<String>) {
     let Ok(policy) = Policy::compile("scale.pol", text) else {
-        return "-".into();
+        return ("-".into(), None);
     };
     let Ok(obj) = Object::parse(&policy.elf) else {
-        return "unreadable".into();
+        return ("unreadable".into(), None);
     };
     let started = Instant::now();
     let results = verify_object(&obj, &Platform::linux(), &Options::strict());
-    let ms = started.elapsed().as_secs_f64() * 1e3;
-    let accepted = results
-        .iter()
-        .all(|r| matches!(r, ObjectResult::Verified(rep) if rep.accepted()));
-    if accepted {
-        num(ms, 1)
-    } else {
-        format!("{} (rejected)", num(ms, 1))
+    let ms = num(started.elapsed().as_secs_f64() * 1e3, 1);
+    let why = results.iter().find_map(|r| match r {
+        ObjectResult::Verified(rep) if rep.accepted() => None,
+        ObjectResult::Verified(rep) => Some(
+            rep.errors
+                .first()
+                .map_or_else(|| rep.to_string(), |e| e.kind.to_string()),
+        ),
+        ObjectResult::NotVerified { program, reason } => Some(format!("{program}: {reason}")),
+    });
+    match why {
+        None => (ms, None),
+        Some(why) => (format!("{ms} (rejected)"), Some(why)),
     }
+}
+
+// ---------------------------------------------------------------------
+// 4. Limits (only with `-- limits`: slow)
+
+/// The largest generated rules policy that compiles, and the largest the
+/// kernel accepts, to the nearest 100 rules (bisection).
+fn limits(kernel: Option<&Kernel>) -> Result<(), String> {
+    println!("\n## 4. Limits of the rules policy (bisection, 100-rule steps)\n");
+    let compiles = |n: usize| Policy::compile("scale.pol", &scale::rules_policy(n)).is_ok();
+    let largest_compiling = bisect(100, 10_000, &compiles);
+    println!("- largest that compiles: {largest_compiling} rules");
+    let Some(k) = kernel else {
+        eprintln!("*** SKIPPING the kernel limit: no BPF rights ***");
+        return Ok(());
+    };
+    let loads = |n: usize| {
+        Policy::compile("scale.pol", &scale::rules_policy(n))
+            .ok()
+            .is_some_and(|p| engines::kernel_load(k, &p.elf, &MapEntries::new()).is_ok())
+    };
+    let largest_loading = bisect(100, largest_compiling, &loads);
+    println!("- largest the kernel verifier accepts: {largest_loading} rules\n");
+    // Where the kernel verifier's work goes: 1,000 tcp rules of one shape
+    // each. Rules with a wide port range (over 256 ports) stay compare
+    // code; the others may move into a rule table. Shapes with one test
+    // alternate allow/deny so that no rules merge.
+    type Shape = (&'static str, fn(usize) -> String);
+    let shapes: [Shape; 4] = [
+        ("`allow tcp from NET to port P`", |i| {
+            let (a, b) = (16 + i / 256, i % 256);
+            format!("allow tcp from 10.{a}.{b}.0/24 to port {}", 1024 + i)
+        }),
+        ("`allow tcp from NET to port P..P+299`", |i| {
+            let (a, b, p) = (16 + i / 256, i % 256, 1024 + i);
+            format!("allow tcp from 10.{a}.{b}.0/24 to port {p}..{}", p + 299)
+        }),
+        ("allow/deny alternately, `tcp to port P..P+299`", |i| {
+            let verdict = if i % 2 == 0 { "allow" } else { "deny" };
+            format!("{verdict} tcp to port {}..{}", 1024 + i, 1024 + i + 299)
+        }),
+        ("allow/deny alternately, `tcp from NET`", |i| {
+            let verdict = if i % 2 == 0 { "allow" } else { "deny" };
+            format!("{verdict} tcp from 10.{}.{}.0/24", 16 + i / 256, i % 256)
+        }),
+    ];
+    let mut t = Table::new(&[
+        "1,000 rules, each",
+        "hash maps (rule tables)",
+        "program insns",
+        "verifier insns",
+    ]);
+    for (label, rule) in shapes {
+        let mut text = String::from("policy scale on ingress {\n  apply to namespace \"bench\"\n");
+        for i in 0..1000 {
+            text.push_str(&format!("  {}\n", rule(i)));
+        }
+        text.push_str("  default deny\n}\n");
+        let policy = Policy::compile("shape.pol", &text)?;
+        let (function, _) = policy.program("scale");
+        let vm = VmProgram::load(&policy.elf, &function, &MapEntries::new())?;
+        let verified = match engines::kernel_load(k, &policy.elf, &MapEntries::new()) {
+            Ok(obj) => engines::prog_info(k, obj.program(&function).expect("loaded"))?
+                .verified_insns
+                .to_string(),
+            Err(e) if e.contains("too large") => "rejected (over 1,000,000)".to_string(),
+            Err(e) => format!("rejected: {e}"),
+        };
+        let tables = policy
+            .compiled
+            .maps
+            .maps
+            .iter()
+            .filter(|m| matches!(m.role, MapRole::RuleTable { .. }))
+            .count();
+        t.row(vec![
+            label.to_string(),
+            tables.to_string(),
+            vm.static_len().to_string(),
+            verified,
+        ]);
+    }
+    println!("{}", t.render());
+    Ok(())
+}
+
+/// The largest multiple of 100 in `lo..=hi` for which `ok` holds,
+/// assuming it holds up to some point and not after (`lo` if none).
+fn bisect(lo: usize, hi: usize, ok: &dyn Fn(usize) -> bool) -> usize {
+    if ok(hi) {
+        return hi;
+    }
+    let (mut good, mut bad) = (lo / 100, hi.div_ceil(100));
+    while bad - good > 1 {
+        let mid = (good + bad) / 2;
+        if ok(mid * 100) {
+            good = mid;
+        } else {
+            bad = mid;
+        }
+    }
+    good * 100
 }

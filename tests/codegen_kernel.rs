@@ -14,7 +14,13 @@ mod support;
 
 use palisade_compiler::codegen::expect::{expected_return, hook_of};
 use palisade_compiler::codegen::ir::FilterHook;
-use palisade_compiler::codegen::{build, compile, wire, Source};
+use palisade_compiler::codegen::table::TableMode;
+use palisade_compiler::codegen::{build_with, compile_with, wire, Options, Source};
+
+/// Rule tables even for short chains, so tests exercise them.
+const TABLES: Options = Options {
+    rule_tables: TableMode::Always,
+};
 use palisade_compiler::model::Checked;
 use palisade_runtime::kernel::run::MIN_FRAME;
 use palisade_runtime::kernel::{load, run_packet, LoadOptions};
@@ -31,17 +37,19 @@ fn differential(
     kernel: &dyn palisade_runtime::sys::Bpf,
     source: &str,
     frames: &[Vec<u8>],
+    options: &Options,
 ) -> usize {
     let checked =
         check(source).unwrap_or_else(|| panic!("generated policy does not check:\n{source}"));
     // `build` also runs Palisade's own verifier on every program: compiler
     // output must verify.
-    let built = build(
+    let built = build_with(
         &checked,
         &Source {
             path: "gen.pol",
             text: source,
         },
+        options,
     )
     .unwrap_or_else(|e| panic!("build failed: {e:#?}\nsource:\n{source}"));
     let (compiled, elf) = (built.compiled, built.elf);
@@ -112,7 +120,7 @@ fn random_policies_agree_with_the_reference_in_the_kernel() {
         }
         checked += 1;
         let frames: Vec<Vec<u8>> = (0..packets).map(|_| gen::frame(&mut rng)).collect();
-        compared += differential(&kernel, &source, &frames);
+        compared += differential(&kernel, &source, &frames, &Options::default());
     }
     eprintln!("{checked} policies, {compared} frames compared with the reference (seed {seed:#x})");
     assert!(
@@ -141,7 +149,7 @@ fn samples_agree_with_their_expectations_in_the_kernel() {
         let source = std::fs::read_to_string(&path).unwrap();
         let checked = check(&source).expect("samples check");
         let frames = gen::sample_frames(&checked, &mut rng, 300);
-        differential(&kernel, &source, &frames);
+        differential(&kernel, &source, &frames, &Options::default());
     }
 }
 
@@ -186,30 +194,43 @@ fn counters_count_what_the_reference_counts() {
             std::fs::read_to_string(support::repo_root().join("samples").join(sample)).unwrap();
         let checked = check(&source).unwrap();
         let frames = gen::sample_frames(&checked, &mut rng, 400);
-        check_counters(&kernel, sample, &source, &frames);
+        check_counters(&kernel, sample, &source, &frames, &Options::default());
     }
     // Long policies decide through rule tables, whose counters come from
     // the table's action word.
     for n in 0..4 {
         let source = gen::long_policy_source(&mut rng);
         let frames: Vec<Vec<u8>> = (0..300).map(|_| gen::frame(&mut rng)).collect();
-        check_counters(&kernel, &format!("long policy {n}"), &source, &frames);
+        check_counters(
+            &kernel,
+            &format!("long policy {n}"),
+            &source,
+            &frames,
+            &TABLES,
+        );
     }
 }
 
 /// Runs `frames` through every filter of `source` and compares every
 /// counter slot with what the reference counts.
-fn check_counters(kernel: &dyn Bpf, sample: &str, source: &str, frames: &[Vec<u8>]) {
+fn check_counters(
+    kernel: &dyn Bpf,
+    sample: &str,
+    source: &str,
+    frames: &[Vec<u8>],
+    options: &Options,
+) {
     use palisade_compiler::codegen::lower::filter_counts;
     use palisade_compiler::eval;
     use palisade_runtime::kernel::possible_cpus;
     let checked = check(source).unwrap_or_else(|| panic!("{sample} does not check"));
-    let compiled = compile(
+    let compiled = compile_with(
         &checked,
         &Source {
             path: "c.pol",
             text: source,
         },
+        options,
     )
     .unwrap();
     let loaded = load(kernel, &compiled.to_elf().unwrap(), &LoadOptions::default()).unwrap();
@@ -279,7 +300,7 @@ fn long_policies_with_rule_tables_agree_in_the_kernel() {
     for _ in 0..support::env_count("PALISADE_DIFF_LONG_POLICIES", 12) {
         let source = gen::long_policy_source(&mut rng);
         let frames: Vec<Vec<u8>> = (0..300).map(|_| gen::frame(&mut rng)).collect();
-        compared += differential(&kernel, &source, &frames);
+        compared += differential(&kernel, &source, &frames, &TABLES);
     }
     eprintln!("{compared} frames of long policies compared in the kernel");
 }
@@ -320,12 +341,13 @@ fn log_events_carry_the_decision_and_the_packet() {
         let sample = sample.as_str();
         let source = source.as_str();
         let checked = check(source).unwrap();
-        let compiled = compile(
+        let compiled = compile_with(
             &checked,
             &Source {
                 path: sample,
                 text: source,
             },
+            &TABLES,
         )
         .unwrap();
         let loaded = load(
@@ -411,4 +433,54 @@ fn log_events_carry_the_decision_and_the_packet() {
         }
         assert!(logged > 0, "{sample}: no event was expected at all");
     }
+}
+
+/// Regression: 1,000 rules that test a port range and then an address
+/// (too wide for a rule table) exceeded both verifiers' instruction budget,
+/// because each port compare pinned the port register on the path that
+/// continues and no later state could be pruned. Long chains now compare
+/// an unlinked copy; the object verifies in-process and loads.
+#[test]
+fn long_compare_chains_stay_within_the_verifier_budget() {
+    let Some(kernel) = support::kernel("long_compare_chains_stay_within_the_verifier_budget")
+    else {
+        return;
+    };
+    let mut source = String::from("policy p on ingress {\n  apply to namespace \"ns\"\n");
+    for i in 0..1000 {
+        source += &format!(
+            "  allow tcp from 10.{}.{}.0/24 to port {}..{}\n",
+            i / 256,
+            i % 256,
+            1000 + i,
+            1299 + i
+        );
+    }
+    source += "  default deny\n}\n";
+    let checked = check(&source).unwrap();
+    let built = build_with(
+        &checked,
+        &Source {
+            path: "long.pol",
+            text: &source,
+        },
+        &Options::default(),
+    )
+    .unwrap_or_else(|e| panic!("the in-process verifier rejects the chain: {e}"));
+    let loaded = load(&kernel, &built.elf, &LoadOptions::default())
+        .unwrap_or_else(|e| panic!("the kernel rejects the chain: {e}"));
+    let prog = loaded.program("p").unwrap();
+    let frame = wire::build_frame(
+        &palisade_compiler::eval::parse_packet("tcp 10.3.231.9:40000 -> 10.0.0.1:2000").unwrap(),
+    );
+    let want = expected_return(
+        &checked,
+        checked.programs[0].filter().unwrap(),
+        FilterHook::Tc,
+        &frame,
+    );
+    assert_eq!(
+        run_packet(&kernel, prog, &frame, 1).unwrap().retval,
+        want.code
+    );
 }

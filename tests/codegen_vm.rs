@@ -10,7 +10,13 @@ mod support;
 
 use palisade_compiler::codegen::expect::{expected_return, hook_of};
 use palisade_compiler::codegen::ir::FilterHook;
-use palisade_compiler::codegen::{compile, wire, Source};
+use palisade_compiler::codegen::table::TableMode;
+use palisade_compiler::codegen::{compile, compile_with, wire, Options, Source};
+
+/// Rule tables even for short chains, so tests exercise them.
+const TABLES: Options = Options {
+    rule_tables: TableMode::Always,
+};
 use palisade_compiler::eval::{self, ConnectOutcome};
 use palisade_compiler::model::{Checked, Expected, ProgramKind};
 use palisade_runtime::vm::{load_all, Frame, PacketHook, SockAddr, VmConfig};
@@ -24,13 +30,14 @@ fn packet_hook(hook: FilterHook) -> PacketHook {
 }
 
 /// Runs every filter of `source` on `frames` in the VM; returns the count.
-fn differential(source: &str, checked: &Checked, frames: &[Vec<u8>]) -> usize {
-    let compiled = compile(
+fn differential(source: &str, checked: &Checked, frames: &[Vec<u8>], options: &Options) -> usize {
+    let compiled = compile_with(
         checked,
         &Source {
             path: "gen.pol",
             text: source,
         },
+        options,
     )
     .expect("compiles");
     let elf = compiled.to_elf().expect("writes");
@@ -77,7 +84,7 @@ fn random_policies_agree_with_the_reference_in_the_vm() {
             continue;
         };
         let frames: Vec<Vec<u8>> = (0..packets).map(|_| gen::frame(&mut rng)).collect();
-        compared += differential(&source, &checked, &frames);
+        compared += differential(&source, &checked, &frames, &Options::default());
     }
     eprintln!("{compared} frames compared with the reference in the VM (seed {seed:#x})");
     assert!(
@@ -98,12 +105,13 @@ fn long_policies_with_rule_tables_agree_with_the_reference_in_the_vm() {
         let checked = palisade_compiler::check_source(&source)
             .checked
             .unwrap_or_else(|| panic!("long policy does not check:\n{source}"));
-        let compiled = compile(
+        let compiled = compile_with(
             &checked,
             &Source {
                 path: "long.pol",
                 text: &source,
             },
+            &TABLES,
         )
         .unwrap();
         tables += compiled
@@ -118,7 +126,7 @@ fn long_policies_with_rule_tables_agree_with_the_reference_in_the_vm() {
             })
             .count();
         let frames: Vec<Vec<u8>> = (0..400).map(|_| gen::frame(&mut rng)).collect();
-        compared += differential(&source, &checked, &frames);
+        compared += differential(&source, &checked, &frames, &TABLES);
     }
     eprintln!(
         "{compared} frames through {tables} rule tables compared with the reference in the VM"
@@ -142,7 +150,7 @@ fn samples_agree_with_their_expectations_in_the_vm() {
         let source = std::fs::read_to_string(&path).unwrap();
         let checked = palisade_compiler::check_source(&source).checked.unwrap();
         let frames = gen::sample_frames(&checked, &mut rng, 300);
-        differential(&source, &checked, &frames);
+        differential(&source, &checked, &frames, &Options::default());
         services(&source, &checked);
     }
 }

@@ -41,6 +41,17 @@
 #define NEXTHDR_AUTH 51
 #define NEXTHDR_DEST 60
 
+/*
+ * linux/if_ether.h's struct ethhdr is packed, so clang reads h_proto a byte
+ * at a time; a careful engineer declares the header with its natural
+ * 2-byte alignment instead.
+ */
+struct eth_hdr {
+	__u8 dst[6];
+	__u8 src[6];
+	__be16 proto;
+};
+
 struct vlan_hdr {
 	__be16 tci;
 	__be16 encapsulated_proto;
@@ -60,7 +71,7 @@ struct lpm_key4 {
 
 struct lpm_key6 {
 	__u32 prefixlen;
-	__u8 addr[16];
+	struct in6_addr addr;
 };
 
 struct counter {
@@ -132,9 +143,11 @@ struct packet {
 	__u16 dport;
 	__u8 icmp_type; /* when has_icmp */
 	__u8 icmp_code;
-	/* Into the packet: the IPv4 or IPv6 header's addresses. */
-	const void *saddr;
-	const void *daddr;
+	/* The IP header, for the addresses (family says which). */
+	union {
+		const struct iphdr *ip4;
+		const struct ipv6hdr *ip6;
+	};
 };
 
 static __always_inline int parse_transport(void *l4, void *end, struct packet *p,
@@ -179,8 +192,7 @@ static __always_inline int parse_ipv4(void *l3, void *end, struct packet *p)
 		return PARSE_MALFORMED;
 	p->family = 4;
 	p->protocol = ip->protocol;
-	p->saddr = &ip->saddr;
-	p->daddr = &ip->daddr;
+	p->ip4 = ip;
 	int fragment = (ip->frag_off & bpf_htons(0x1fff)) != 0;
 	return parse_transport(l4, end, p, fragment, IPPROTO_ICMP);
 }
@@ -193,8 +205,7 @@ static __always_inline int parse_ipv6(void *l3, void *end, struct packet *p)
 	if (ip6->version != 6)
 		return PARSE_MALFORMED;
 	p->family = 6;
-	p->saddr = &ip6->saddr;
-	p->daddr = &ip6->daddr;
+	p->ip6 = ip6;
 	__u8 next = ip6->nexthdr;
 	void *cur = ip6 + 1;
 	int fragment = 0;
@@ -228,13 +239,16 @@ static __always_inline int parse_ipv6(void *l3, void *end, struct packet *p)
 	return parse_transport(cur, end, p, fragment, IPPROTO_ICMPV6);
 }
 
-/* Ethernet and up to two VLAN tags (802.1Q or 802.1ad, in any order). */
+/*
+ * Ethernet and up to two VLAN tags (802.1Q or 802.1ad, in any order), then
+ * IPv4/IPv6 and the transport fields into `p`, which the caller zeroes.
+ */
 static __always_inline int parse_packet(void *data, void *end, struct packet *p)
 {
-	struct ethhdr *eth = data;
+	struct eth_hdr *eth = data;
 	if ((void *)(eth + 1) > end)
 		return PARSE_NOT_IP;
-	__be16 proto = eth->h_proto;
+	__be16 proto = eth->proto;
 	void *cur = eth + 1;
 #pragma unroll
 	for (int i = 0; i < 2; i++) {
@@ -257,13 +271,17 @@ static __always_inline int parse_packet(void *data, void *end, struct packet *p)
 static __always_inline int in_addr_set(void *set4, void *set6, const struct packet *p,
 				       int dst)
 {
-	const void *addr = dst ? p->daddr : p->saddr;
 	if (p->family == 4) {
-		struct lpm_key4 key = { .prefixlen = 32, .addr = *(const __be32 *)addr };
+		struct lpm_key4 key = {
+			.prefixlen = 32,
+			.addr = dst ? p->ip4->daddr : p->ip4->saddr,
+		};
 		return bpf_map_lookup_elem(set4, &key) != 0;
 	}
-	struct lpm_key6 key = { .prefixlen = 128 };
-	__builtin_memcpy(key.addr, addr, 16);
+	struct lpm_key6 key = {
+		.prefixlen = 128,
+		.addr = dst ? p->ip6->daddr : p->ip6->saddr,
+	};
 	return bpf_map_lookup_elem(set6, &key) != 0;
 }
 
@@ -299,11 +317,11 @@ static __always_inline void log_event(void *events, __u32 program, __u32 outcome
 		.dport = p->has_ports ? p->dport : p->has_icmp ? p->icmp_code : 0,
 	};
 	if (p->family == 4) {
-		__builtin_memcpy(ev.src, p->saddr, 4);
-		__builtin_memcpy(ev.dst, p->daddr, 4);
+		__builtin_memcpy(ev.src, &p->ip4->saddr, 4);
+		__builtin_memcpy(ev.dst, &p->ip4->daddr, 4);
 	} else {
-		__builtin_memcpy(ev.src, p->saddr, 16);
-		__builtin_memcpy(ev.dst, p->daddr, 16);
+		__builtin_memcpy(ev.src, &p->ip6->saddr, 16);
+		__builtin_memcpy(ev.dst, &p->ip6->daddr, 16);
 	}
 	bpf_ringbuf_output(events, &ev, sizeof(ev), 0);
 }

@@ -21,7 +21,7 @@ int dns_only(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
-	struct packet p = {};
+	struct packet p = {}; /* the verifier refuses spills of unset fields */
 
 	switch (parse_packet(data, end, &p)) {
 	case PARSE_NOT_IP:

@@ -30,7 +30,7 @@ int web(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
 	void *end = (void *)(long)skb->data_end;
-	struct packet p = {};
+	struct packet p = {}; /* the verifier refuses spills of unset fields */
 
 	switch (parse_packet(data, end, &p)) {
 	case PARSE_NOT_IP:

@@ -27,7 +27,7 @@ int edge(struct xdp_md *ctx)
 {
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	struct packet p = {};
+	struct packet p = {}; /* the verifier refuses spills of unset fields */
 
 	switch (parse_packet(data, end, &p)) {
 	case PARSE_NOT_IP:

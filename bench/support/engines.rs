@@ -21,7 +21,7 @@ use palisade_compiler::codegen::ir::FilterHook;
 use palisade_compiler::codegen::{compile, Compiled, Source};
 use palisade_compiler::model::Checked;
 use palisade_runtime::kernel::{load, run_packet, LoadOptions, LoadedObject, LoadedProgram};
-use palisade_runtime::sys::{Bpf, Kernel, MapCreate};
+use palisade_runtime::sys::{Bpf, Kernel, MapCreate, ProgInfo};
 use palisade_runtime::vm::maps::BPF_ANY;
 use palisade_runtime::vm::{load_object, Frame, Hook, PacketHook, RunResult, Vm, VmConfig};
 
@@ -165,9 +165,21 @@ impl VmProgram {
     }
 }
 
-/// Loads `elf` into the kernel and inserts `fill` into its maps.
+/// Loads `elf` into the kernel and inserts `fill` into its maps. A
+/// rejection's message keeps the verifier log's last lines only.
 pub fn kernel_load(kernel: &Kernel, elf: &[u8], fill: &MapEntries) -> Result<LoadedObject, String> {
-    let loaded = load(kernel, elf, &LoadOptions::default()).map_err(|e| e.to_string())?;
+    let loaded = load(kernel, elf, &LoadOptions::default()).map_err(|e| {
+        let text = e.to_string();
+        let lines: Vec<&str> = text.lines().collect();
+        if lines.len() <= 4 {
+            return text;
+        }
+        format!(
+            "{} [...] {}",
+            lines[0],
+            lines[lines.len() - 2..].join(" / ")
+        )
+    })?;
     for (name, entries) in fill {
         let map = loaded
             .map(name)
@@ -179,6 +191,11 @@ pub fn kernel_load(kernel: &Kernel, elf: &[u8], fill: &MapEntries) -> Result<Loa
         }
     }
     Ok(loaded)
+}
+
+/// The kernel's view of a loaded program (sizes, verifier work).
+pub fn prog_info(kernel: &Kernel, program: &LoadedProgram) -> Result<ProgInfo, String> {
+    kernel.prog_info(&program.fd).map_err(|e| e.to_string())
 }
 
 /// Whether `BPF_PROG_TEST_RUN` accepts `frame` for a tc program (it
@@ -204,6 +221,8 @@ pub struct Pair {
     pub vm_c: VmProgram,
     /// Palisade's object, then the C object.
     pub kernel: Option<(LoadedObject, LoadedObject)>,
+    /// Milliseconds each kernel load took (Palisade, C).
+    pub load_ms: (f64, f64),
 }
 
 /// Verdicts of one frame in every engine.
@@ -229,13 +248,18 @@ impl Pair {
         let vm_palisade = VmProgram::load(&policy.elf, &function, &MapEntries::new())?;
         let vm_c = VmProgram::load(&c_elf, case.program, &fill)
             .map_err(|e| format!("{}: {e}", case.c_source))?;
+        let mut load_ms = (f64::NAN, f64::NAN);
         let kernel = match kernel {
             None => None,
             Some(k) => {
+                let started = std::time::Instant::now();
                 let pal = kernel_load(k, &policy.elf, &MapEntries::new())
                     .map_err(|e| format!("{}: kernel load: {e}", case.policy))?;
+                let middle = std::time::Instant::now();
                 let c = kernel_load(k, &c_elf, &fill)
                     .map_err(|e| format!("{}: kernel load: {e}", case.c_source))?;
+                let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
+                load_ms = (ms(middle - started), ms(middle.elapsed()));
                 Some((pal, c))
             }
         };
@@ -248,6 +272,7 @@ impl Pair {
             vm_palisade,
             vm_c,
             kernel,
+            load_ms,
         })
     }
 

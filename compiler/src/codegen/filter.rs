@@ -152,6 +152,11 @@ impl Gen<'_> {
     }
 
     fn chain(&mut self, chain: &Chain) {
+        // In long chains, compare copies of the port registers: a compare
+        // on r6/r7 itself pins their value on the path that continues, and
+        // the kernel verifier then cannot prune the rest of the chain
+        // (its cost becomes quadratic in the number of rules).
+        let scratch = chain.rules.len() > SCRATCH_COMPARES_AFTER;
         let decide_table = self.e.label();
         if let Some(table) = &chain.table {
             self.table_lookups(chain.family, table);
@@ -172,7 +177,7 @@ impl Gen<'_> {
                 );
             }
             for test in &rule.tests {
-                self.test(chain.family, test, next);
+                self.test(chain.family, test, next, scratch);
             }
             self.decide(rule.outcome, chain.family);
             self.e.bind(next);
@@ -472,21 +477,36 @@ impl Gen<'_> {
             )));
     }
 
-    fn test(&mut self, family: Family, test: &Test, fail: Label) {
+    fn test(&mut self, family: Family, test: &Test, fail: Label, scratch: bool) {
+        // The register a port or ICMP test compares (see `chain`).
+        let fetch = |e: &mut Emitter, reg: Reg| {
+            if scratch {
+                // `r1 |= 0` unlinks the copy: verifiers link a moved
+                // scalar to its source and narrow both on a compare.
+                e.emit(alu64(AluOp::Mov, R1, Operand::Reg(reg)));
+                e.alu(AluOp::Or, R1, Operand::Imm(0));
+                R1
+            } else {
+                reg
+            }
+        };
         match test {
             Test::IcmpType(t) => {
+                let reg = fetch(&mut self.e, Reg::R6);
                 self.e
-                    .jump_if(JmpCond::Ne, Reg::R6, Operand::Imm(i32::from(*t)), fail)
+                    .jump_if(JmpCond::Ne, reg, Operand::Imm(i32::from(*t)), fail)
             }
             Test::IcmpCode(c) => {
+                let reg = fetch(&mut self.e, Reg::R7);
                 self.e
-                    .jump_if(JmpCond::Ne, Reg::R7, Operand::Imm(i32::from(*c)), fail)
+                    .jump_if(JmpCond::Ne, reg, Operand::Imm(i32::from(*c)), fail)
             }
             Test::Ports { side, ranges } => {
                 let ok = self.e.label();
+                let reg = fetch(&mut self.e, port_reg(*side));
                 range_tree(
                     &mut self.e,
-                    port_reg(*side),
+                    reg,
                     Width::W64,
                     &to_u32_ranges(ranges),
                     ok,
@@ -680,6 +700,9 @@ fn merge_intervals(items: impl Iterator<Item = (u64, u64)>) -> Vec<(u64, u64)> {
     }
     out
 }
+
+/// Chains with more rules compare copies of the port registers.
+const SCRATCH_COMPARES_AFTER: usize = 32;
 
 /// Leaves with this many intervals or fewer are compared one by one.
 const LEAF: usize = 3;

@@ -124,8 +124,19 @@ pub enum BuildError {
 /// it with the in-process verifier (the object as a loader would read it,
 /// not the compiler's view of it). This is what `palisade build` runs.
 pub fn build(checked: &Checked, source: &Source<'_>) -> Result<Verified, BuildError> {
-    use palisade_verifier::verify::{verify_object, ObjectResult, Options, Platform};
-    let compiled = compile(checked, source)?;
+    build_with(checked, source, &Options::default())
+}
+
+/// [`build`] with explicit [`Options`].
+pub fn build_with(
+    checked: &Checked,
+    source: &Source<'_>,
+    options: &Options,
+) -> Result<Verified, BuildError> {
+    use palisade_verifier::verify::{
+        verify_object, ObjectResult, Options as VerifyOptions, Platform,
+    };
+    let compiled = compile_with(checked, source, options)?;
     let elf = compiled.to_elf()?;
     let object =
         palisade_verifier::object::Object::parse(&elf).map_err(|e| BuildError::Rejected {
@@ -133,7 +144,7 @@ pub fn build(checked: &Checked, source: &Source<'_>) -> Result<Verified, BuildEr
         })?;
     let mut reports = Vec::new();
     let mut rejected = Vec::new();
-    for result in verify_object(&object, &Platform::linux(), &Options::strict()) {
+    for result in verify_object(&object, &Platform::linux(), &VerifyOptions::strict()) {
         match result {
             ObjectResult::Verified(report) if report.accepted() => reports.push(report),
             ObjectResult::Verified(report) => rejected.push(report.to_string()),
@@ -189,8 +200,24 @@ impl<'a> SourceIndex<'a> {
     }
 }
 
+/// Choices that change the generated code, not its meaning.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// When long chains become rule tables.
+    pub rule_tables: table::TableMode,
+}
+
 /// Compiles a checked file into programs and an object spec.
 pub fn compile(checked: &Checked, source: &Source<'_>) -> Result<Compiled, CodegenError> {
+    compile_with(checked, source, &Options::default())
+}
+
+/// [`compile`] with explicit [`Options`].
+pub fn compile_with(
+    checked: &Checked,
+    source: &Source<'_>,
+    options: &Options,
+) -> Result<Compiled, CodegenError> {
     let counting: Vec<String> = checked
         .programs
         .iter()
@@ -215,7 +242,7 @@ pub fn compile(checked: &Checked, source: &Source<'_>) -> Result<Compiled, Codeg
                 let filter = program.filter().expect("policies and guards are filters");
                 let mut ir =
                     lower::lower_filter(&plan, &column, &program.name, program.line, hook, filter);
-                table::tabulate(&mut ir, &mut plan, hook.verdicts());
+                table::tabulate(&mut ir, &mut plan, hook.verdicts(), options.rule_tables);
                 let v = ir::validate(&ir)?;
                 let e = filter::emit_filter(&v, &plan, index as u32);
                 programs.push(finish(&program.name, program.name.clone(), section, e)?);

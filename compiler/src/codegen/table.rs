@@ -7,8 +7,12 @@
 //! that expand to a bounded number of exact keys: address lists (one key
 //! per network), port lists of at most [`MAX_PORTS`] ports, ICMP type and
 //! code. Rules that use named sets (which change live) stay compare rules.
-//! The table is used only when the chain is long ([`MIN_RULES`]) and the
-//! rules share few tuples; otherwise compare code is faster.
+//! When to use a table is a cost model ([`TableMode::Auto`]): a hash
+//! lookup costs about as much time as 200 compares (measured:
+//! docs/benchmarks.md), so a table pays off once the rules it replaces
+//! outnumber its tuples by that factor. Chains longer than
+//! [`VERIFIER_RULES`] always use one when they can: compare chains that
+//! long approach the kernel verifier's budget.
 
 use super::filter::Verdicts;
 use super::ir::{Chain, FilterIr, IrRule, Outcome, OutcomeId, RuleTable, TableEntry, Test, Tuple};
@@ -16,15 +20,31 @@ use super::maps::{MapDecl, MapPlan, MapRole};
 use crate::model::Family;
 use std::collections::BTreeMap;
 
-/// Chains shorter than this keep compare code.
-pub const MIN_RULES: usize = 48;
+/// When chains become rule tables.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TableMode {
+    /// By the cost model (the default).
+    #[default]
+    Auto,
+    /// Whenever at least [`FORCED_MIN_RULES`] rules can move (tests use
+    /// this to exercise tables on short policies).
+    Always,
+    /// Never: compare code only.
+    Never,
+}
+
+/// Rules a table must replace, per tuple, before it is faster than
+/// compares.
+pub const RULES_PER_TUPLE: usize = 200;
+/// Chains with more rules use a table whatever its speed (the kernel
+/// verifier's budget).
+pub const VERIFIER_RULES: usize = 1024;
+/// [`TableMode::Always`] still needs this many movable rules.
+pub const FORCED_MIN_RULES: usize = 8;
 /// A port list expands to at most this many keys.
 pub const MAX_PORTS: usize = 256;
 /// A rule expands to at most this many keys.
 pub const MAX_KEYS_PER_RULE: usize = 4096;
-/// Each tuple must stand for at least this many rules on average (a
-/// lookup costs about as much as three rules' compares).
-pub const RULES_PER_TUPLE: usize = 3;
 
 /// Bytes of a table key: `{u32 tuple; u8 src[N]; u8 dst[N]; u16 sport;
 /// u16 dport}` with `N` = 4 (IPv4) or 16 (IPv6); ports in host order.
@@ -131,8 +151,13 @@ fn side_of<'a, T>(src: &'a mut T, dst: &'a mut T, side: super::ir::Side) -> &'a 
 
 /// Builds the table of one chain, or `None` when compare code is better.
 /// `map` is the index the table's map will get.
-fn build(chain: &Chain, map: usize) -> Option<(RuleTable, Vec<IrRule>)> {
-    if chain.rules.len() < MIN_RULES {
+fn build(chain: &Chain, map: usize, mode: TableMode) -> Option<(RuleTable, Vec<IrRule>)> {
+    let min = match mode {
+        TableMode::Never => return None,
+        TableMode::Always => FORCED_MIN_RULES,
+        TableMode::Auto => RULES_PER_TUPLE.min(VERIFIER_RULES),
+    };
+    if chain.rules.len() < min {
         return None;
     }
     let mut tuples: BTreeMap<Tuple, u32> = BTreeMap::new();
@@ -166,7 +191,11 @@ fn build(chain: &Chain, map: usize) -> Option<(RuleTable, Vec<IrRule>)> {
             }
         }
     }
-    if moved < MIN_RULES || tuples.len() * RULES_PER_TUPLE > moved {
+    let worth_it = match mode {
+        TableMode::Always => moved >= FORCED_MIN_RULES,
+        _ => moved >= tuples.len() * RULES_PER_TUPLE || chain.rules.len() > VERIFIER_RULES,
+    };
+    if !worth_it {
         return None;
     }
     let mut ordered: Vec<(Tuple, u32)> = tuples.into_iter().collect();
@@ -212,10 +241,10 @@ pub fn key_bytes(
 
 /// Moves the rules of long chains into tables, adding one hash map per
 /// table to `plan`.
-pub fn tabulate(ir: &mut FilterIr, plan: &mut MapPlan, verdicts: Verdicts) {
+pub fn tabulate(ir: &mut FilterIr, plan: &mut MapPlan, verdicts: Verdicts, mode: TableMode) {
     for (index, chain) in ir.chains.iter_mut().enumerate() {
         let map = plan.maps.len();
-        let Some((table, residual)) = build(chain, map) else {
+        let Some((table, residual)) = build(chain, map, mode) else {
             continue;
         };
         let entries = table
