@@ -25,9 +25,13 @@ use std::path::PathBuf;
 
 fn corpus_dir() -> Option<PathBuf> {
     let explicit = std::env::var_os("PALISADE_CORPUS");
+    // A relative PALISADE_CORPUS is relative to the repository root, as
+    // for every other test (cargo runs tests in the crate directory).
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     let dir = match &explicit {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus"),
+        Some(d) if PathBuf::from(d).is_absolute() => PathBuf::from(d),
+        Some(d) => root.join(d),
+        None => root.join("../shared/corpus"),
     };
     if dir.join("kernel-verifier").is_dir() {
         return Some(dir);
