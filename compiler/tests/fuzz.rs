@@ -37,32 +37,8 @@ impl Rng {
     }
 }
 
-const VOCABULARY: &[&str] = &[
-    "set",
-    "policy",
-    "guard",
-    "service",
-    "test",
-    "on",
-    "apply",
-    "to",
-    "pods",
-    "in",
-    "namespace",
-    "from",
-    "port",
-    "type",
-    "code",
-    "default",
-    "allow",
-    "deny",
-    "drop",
-    "pass",
-    "count",
-    "log",
-    "expect",
-    "proto",
-    "fragment",
+/// Words and fragments fuzzed inputs are made of, besides the keywords.
+const EXTRA_VOCABULARY: &[&str] = &[
     "audit",
     "ingress",
     "egress",
@@ -131,11 +107,21 @@ fn corpus() -> Vec<Vec<u8>> {
     files
 }
 
+/// A random word: a keyword of the language or one of [`EXTRA_VOCABULARY`].
+fn word(rng: &mut Rng) -> &'static str {
+    let keywords = palisade_compiler::lexer::KEYWORDS;
+    let i = rng.below(keywords.len() + EXTRA_VOCABULARY.len());
+    keywords
+        .get(i)
+        .copied()
+        .unwrap_or_else(|| EXTRA_VOCABULARY[i - keywords.len()])
+}
+
 fn token_soup(rng: &mut Rng) -> Vec<u8> {
     let n = rng.below(60);
     let mut out = Vec::new();
     for _ in 0..n {
-        out.extend_from_slice(rng.pick(VOCABULARY).as_bytes());
+        out.extend_from_slice(word(rng).as_bytes());
         if rng.below(3) > 0 {
             out.push(b' ');
         }
@@ -160,7 +146,7 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
             }
             2 => {
                 let at = rng.below(len + 1);
-                let token = rng.pick(VOCABULARY).as_bytes().to_vec();
+                let token = word(rng).as_bytes().to_vec();
                 data.splice(at..at, token);
             }
             3 | 4 => {
