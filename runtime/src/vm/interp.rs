@@ -139,7 +139,14 @@ impl Machine<'_> {
                         pc = targets[i] as usize;
                     }
                 }
+                // One thread: acquire and release order nothing more.
                 Insn::Load {
+                    size,
+                    dst,
+                    src,
+                    off,
+                }
+                | Insn::LoadAcquire {
                     size,
                     dst,
                     src,
@@ -153,6 +160,12 @@ impl Machine<'_> {
                     dst,
                     off,
                     src,
+                }
+                | Insn::StoreRelease {
+                    size,
+                    dst,
+                    src,
+                    off,
                 } => {
                     let addr = r[reg(dst)].wrapping_add(off as i64 as u64);
                     let value = r[reg(src)];
@@ -244,27 +257,6 @@ impl Machine<'_> {
                         AtomicOp::CmpXchg => r[0] = old,
                         _ => {}
                     }
-                }
-                Insn::LoadAcquire {
-                    size,
-                    dst,
-                    src,
-                    off,
-                } => {
-                    let addr = r[reg(src)].wrapping_add(off as i64 as u64);
-                    r[reg(dst)] = self.mem.load(addr, size).map_err(|k| self.fault(i, k))?;
-                }
-                Insn::StoreRelease {
-                    size,
-                    dst,
-                    src,
-                    off,
-                } => {
-                    let addr = r[reg(dst)].wrapping_add(off as i64 as u64);
-                    let value = r[reg(src)];
-                    self.mem
-                        .store(addr, size, value)
-                        .map_err(|k| self.fault(i, k))?;
                 }
                 Insn::LdPseudo { .. } => {
                     return Err(self.fault(
