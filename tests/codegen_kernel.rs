@@ -133,6 +133,56 @@ fn random_policies_agree_with_the_reference_in_the_kernel() {
     );
 }
 
+/// The most instructions the kernel verifier may process for one sample
+/// program. The samples need about 3,000; before the extension-header loop
+/// gave every header the same abstract length they needed 170,000 to
+/// 330,000 (a quarter of a second of load time per pod), and clang-built
+/// twins of them need 100,000 to 165,000 (`docs/benchmarks.md`).
+const SAMPLE_VERIFIER_BUDGET: u32 = 20_000;
+
+#[test]
+fn kernel_verifies_samples_with_little_work() {
+    let Some(kernel) = support::kernel("kernel_verifies_samples_with_little_work") else {
+        return;
+    };
+    let dir = support::repo_root().join("samples");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pol"))
+        .collect();
+    paths.sort();
+    let mut over = Vec::new();
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let checked = check(&text).expect("samples check");
+        let name = path.display().to_string();
+        let built = build_with(
+            &checked,
+            &Source {
+                path: &name,
+                text: &text,
+            },
+            &Options::default(),
+        )
+        .unwrap();
+        let loaded = load(&kernel, &built.elf, &LoadOptions::default()).unwrap();
+        for prog in &loaded.programs {
+            let work = kernel.prog_info(&prog.fd).unwrap().verified_insns;
+            eprintln!("{name} {}: kernel verifier processed {work}", prog.name);
+            assert!(work > 0, "the kernel reports verified_insns");
+            if work > SAMPLE_VERIFIER_BUDGET {
+                over.push(format!("{name} {}: {work}", prog.name));
+            }
+        }
+    }
+    assert!(
+        over.is_empty(),
+        "kernel verification work above {SAMPLE_VERIFIER_BUDGET}:\n{}",
+        over.join("\n")
+    );
+}
+
 #[test]
 fn samples_agree_with_their_expectations_in_the_kernel() {
     let Some(kernel) = support::kernel("samples_agree_with_their_expectations_in_the_kernel")
