@@ -2,6 +2,8 @@
 //! and `test` on real files, with their output and exit codes (0 ok, 1 bad
 //! input, 2 usage or environment).
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -26,14 +28,7 @@ fn stderr(output: &Output) -> String {
 }
 
 fn samples() -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pol"))
-        .collect();
-    files.sort();
-    files
+    support::sample_paths()
 }
 
 fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {

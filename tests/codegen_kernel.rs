@@ -145,15 +145,8 @@ fn kernel_verifies_samples_with_little_work() {
     let Some(kernel) = support::kernel("kernel_verifies_samples_with_little_work") else {
         return;
     };
-    let dir = support::repo_root().join("samples");
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "pol"))
-        .collect();
-    paths.sort();
     let mut over = Vec::new();
-    for path in paths {
+    for path in support::sample_paths() {
         let text = std::fs::read_to_string(&path).unwrap();
         let checked = check(&text).expect("samples check");
         let name = path.display().to_string();
@@ -189,13 +182,8 @@ fn samples_agree_with_their_expectations_in_the_kernel() {
     else {
         return;
     };
-    let dir = support::repo_root().join("samples");
     let mut rng = Rng::new(7);
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "pol") {
-            continue;
-        }
+    for path in support::sample_paths() {
         let source = std::fs::read_to_string(&path).unwrap();
         let checked = check(&source).expect("samples check");
         let frames = gen::sample_frames(&checked, &mut rng, 300);

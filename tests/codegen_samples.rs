@@ -19,14 +19,10 @@ fn palisade(dir: &Path, args: &[&str]) -> Output {
 }
 
 fn samples() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(support::repo_root().join("samples"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".pol"))
-        .collect();
-    names.sort();
-    assert!(names.len() >= 6, "expected at least six samples");
-    names
+    support::sample_paths()
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
 }
 
 /// Builds `samples/NAME` from the repository root into `out`.

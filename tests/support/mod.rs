@@ -40,6 +40,19 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Every `samples/*.pol`, sorted (at least the six the language issue asks
+/// for).
+pub fn sample_paths() -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(repo_root().join("samples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pol"))
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 6, "expected at least six samples");
+    paths
+}
+
 /// A number from the environment, or a default.
 pub fn env_count(name: &str, default: u64) -> u64 {
     std::env::var(name)
